@@ -1,0 +1,70 @@
+import { isAnimaError, messageOf } from '../core/errors';
+import type { InstallProgress } from '../core/installer';
+
+export interface Output {
+  out(line?: string): void;
+  err(line?: string): void;
+  json(value: unknown): void;
+  /** Progress of long work: one rewritten line on a terminal, plain lines otherwise. */
+  progress(text: string): void;
+  endProgress(): void;
+}
+
+export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
+  const tty = !!stderr.isTTY;
+  let live = false;
+  let last = '';
+  const clear = () => {
+    if (live) stderr.write('\r\x1b[2K');
+    live = false;
+  };
+  return {
+    out: (line = '') => {
+      clear();
+      stdout.write(line + '\n');
+    },
+    err: (line = '') => {
+      clear();
+      stderr.write(line + '\n');
+    },
+    json: (value) => stdout.write(JSON.stringify(value, null, 2) + '\n'),
+    progress: (text) => {
+      if (tty) {
+        stderr.write(`\r\x1b[2K${text.slice(0, (stderr.columns || 80) - 1)}`);
+        live = true;
+      } else if (text !== last) {
+        stderr.write(text + '\n');
+      }
+      last = text;
+    },
+    endProgress: clear,
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function describeInstallProgress(p: InstallProgress): string {
+  switch (p.step) {
+    case 'resolving':
+      return `Resolving ${p.message ?? ''}`.trim();
+    case 'downloading':
+      return `Downloading ${p.version}: ${formatBytes(p.bytes ?? 0)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`;
+    case 'installing-dependencies':
+      return `Installing the dependencies of ${p.version}`;
+    case 'validating':
+      return `Checking ${p.version} against the runtime contract`;
+    case 'activating':
+      return `Pinning ${p.version}`;
+  }
+}
+
+/** The one place errors become text: what failed, then what to do. Never a stack trace, unless ANIMA_DEBUG asks. */
+export function reportError(o: Output, e: unknown): void {
+  o.err(`animactl: ${messageOf(e)}`);
+  if (isAnimaError(e) && e.hint) o.err(`  ${e.hint}`);
+  if (process.env.ANIMA_DEBUG && e instanceof Error && e.stack) o.err(e.stack);
+}

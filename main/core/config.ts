@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import semver from 'semver';
+import { AnimaError, UsageError, errorCode } from './errors';
+import { writeJsonAtomic } from './atomic';
+
+export const DEFAULT_PACKAGE = '@meetquinn/animactl';
+export const DEFAULT_WEB_PORT = 4280;
+
+const channel = z.enum(['stable', 'canary']);
+const exactVersion = z.string().refine((v) => semver.valid(v) === v, { message: 'must be an exact semver version such as 1.4.2' });
+const url = z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: 'must be an http(s) URL' });
+
+/**
+ * The manager's settings. Unknown keys are kept as they are (`loose`): a newer
+ * Anima Desktop may have written them, and we never drop what we don't understand.
+ */
+export const ConfigSchema = z.looseObject({
+  channel: channel.default('stable'),
+  runtime: z
+    .looseObject({
+      package: z.string().min(1).default(DEFAULT_PACKAGE),
+      /** The pin: the version that should run. Lives here, outside runtime/, so deleting runtime/ loses nothing. */
+      version: exactVersion.optional(),
+      registry: url.optional(),
+      /** How many installed versions to keep (the current one and the one before it, by default). */
+      keepVersions: z.number().int().min(1).max(50).default(2),
+      /** A development home runs a source checkout in place. */
+      source: z.string().min(1).optional(),
+    })
+    .default({ package: DEFAULT_PACKAGE, keepVersions: 2 }),
+  web: z.looseObject({ port: z.number().int().min(1).max(65535).default(DEFAULT_WEB_PORT) }).default({ port: DEFAULT_WEB_PORT }),
+  updates: z
+    .looseObject({
+      checkIntervalHours: z.number().positive().max(24 * 30).default(6),
+      skipped: z.array(exactVersion).default([]),
+    })
+    .default({ checkIntervalHours: 6, skipped: [] }),
+  drainTimeoutSeconds: z.number().int().min(0).max(24 * 3600).default(120),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type Channel = z.infer<typeof channel>;
+export type Environment = 'development' | 'canary' | 'stable';
+
+export function defaultConfig(): Config {
+  return ConfigSchema.parse({});
+}
+
+/** development when the runtime comes from a checkout; otherwise the channel decides. */
+export function environmentOf(config: Config): Environment {
+  if (config.runtime.source) return 'development';
+  return config.channel === 'canary' ? 'canary' : 'stable';
+}
+
+/**
+ * Reads and validates config.json. A missing file means defaults; a corrupt or
+ * hand-broken one is an error that names the file and the key, and the file is
+ * left exactly as it is for the user to fix.
+ */
+export function readConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return defaultConfig();
+    throw new AnimaError('ECONFIG', `Cannot read ${file}: ${(e as Error).message}`, { cause: e, details: { file } });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new AnimaError('ECONFIG', `${file} is not valid JSON: ${(e as Error).message}`, {
+      hint: `Fix or remove ${file}; Anima Desktop will not overwrite it.`,
+      details: { file },
+    });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new AnimaError('ECONFIG', `${file} must hold a JSON object`, { details: { file } });
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.join('.') || '(top level)';
+    throw new AnimaError('ECONFIG', `${file}: "${key}" ${issue.message}${describeValue(raw, issue.path)}`, {
+      hint: `Fix "${key}" in ${file} (or run \`animactl config set ${key} VALUE\`); Anima Desktop will not overwrite it.`,
+      details: { file, key },
+    });
+  }
+  return parsed.data;
+}
+
+function describeValue(raw: unknown, path: PropertyKey[]): string {
+  let v: unknown = raw;
+  for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v === undefined ? '' : ` (found ${JSON.stringify(v)})`;
+}
+
+export function writeConfig(file: string, config: Config): void {
+  writeJsonAtomic(file, ConfigSchema.parse(config));
+}
+
+/** Read, change, validate, write: the one way settings change, so a bad value never reaches the disk. */
+export function updateConfig(file: string, change: (c: Config) => void): Config {
+  const config = readConfig(file);
+  change(config);
+  const checked = ConfigSchema.safeParse(config);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new UsageError(`"${issue.path.join('.')}" ${issue.message}`);
+  }
+  writeConfig(file, checked.data);
+  return checked.data;
+}
+
+type Kind = 'string' | 'number' | 'integer' | 'channel' | 'version-list' | 'url' | 'version' | 'path';
+
+/** The settings `animactl config get/set` knows, and how a command-line string becomes a value. */
+export const SETTINGS: Record<string, { kind: Kind; description: string }> = {
+  channel: { kind: 'channel', description: 'stable, or canary (explicit opt-in to pre-releases)' },
+  'runtime.package': { kind: 'string', description: 'the npm package of the runtime' },
+  'runtime.version': { kind: 'version', description: 'the pinned version (set by install and upgrade)' },
+  'runtime.registry': { kind: 'url', description: 'the npm registry to install from' },
+  'runtime.keepVersions': { kind: 'integer', description: 'installed versions kept for rollback' },
+  'runtime.source': { kind: 'path', description: 'a source checkout to run in place (development homes)' },
+  'web.port': { kind: 'integer', description: 'the TCP port of the web service' },
+  'updates.checkIntervalHours': { kind: 'number', description: 'hours between update checks' },
+  'updates.skipped': { kind: 'version-list', description: 'versions the user chose to skip (comma-separated)' },
+  drainTimeoutSeconds: { kind: 'integer', description: 'how long a drain may take before it is forced' },
+};
+
+export function parseSettingValue(key: string, text: string): unknown {
+  const setting = SETTINGS[key];
+  if (!setting) throw new UsageError(`Unknown setting "${key}"`, `Known settings: ${Object.keys(SETTINGS).join(', ')}`);
+  switch (setting.kind) {
+    case 'number':
+    case 'integer': {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n) || (setting.kind === 'integer' && !Number.isInteger(n))) {
+        throw new UsageError(`"${key}" must be ${setting.kind === 'integer' ? 'a whole number' : 'a number'}, got "${text}"`);
+      }
+      return n;
+    }
+    case 'version-list':
+      return text.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'version':
+      if (semver.valid(text) !== text) throw new UsageError(`"${text}" is not an exact semver version (for example 1.4.2)`);
+      return text;
+    default:
+      return text;
+  }
+}
+
+export function getSetting(config: Config, key: string): unknown {
+  if (!SETTINGS[key]) throw new UsageError(`Unknown setting "${key}"`, `Known settings: ${Object.keys(SETTINGS).join(', ')}`);
+  let v: unknown = config;
+  for (const p of key.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[p] : undefined;
+  return v;
+}
+
+export function setSetting(config: Config, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let target = config as unknown as Record<string, unknown>;
+  for (const p of parts.slice(0, -1)) {
+    target[p] ??= {};
+    target = target[p] as Record<string, unknown>;
+  }
+  target[parts[parts.length - 1]] = value;
+}

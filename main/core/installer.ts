@@ -1,0 +1,216 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pacote from 'pacote';
+import semver from 'semver';
+import { AnimaError, UsageError, errorCode, messageOf } from './errors';
+import { writeJsonAtomic, fsyncDir } from './atomic';
+import { updateConfig } from './config';
+import type { Context } from './context';
+import { checkDeclaration, checkInstalledFiles } from './contract';
+import { pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
+import {
+  INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
+  type InstallRecord,
+} from './runtime-store';
+
+export type InstallStep = 'resolving' | 'downloading' | 'installing-dependencies' | 'validating' | 'activating';
+
+export interface InstallProgress {
+  step: InstallStep;
+  version?: string;
+  /** downloading: bytes received so far, and the total where the registry tells it. */
+  bytes?: number;
+  total?: number;
+  message?: string;
+}
+
+export interface InstallOptions {
+  onProgress?: (p: InstallProgress) => void;
+  /** Pin the version and point `current` at it (default). The upgrade transaction activates on its own terms. */
+  activate?: boolean;
+  /** The Node that will run the services, for `engines.node` (default: this process's). */
+  nodeVersion?: string;
+  /** Versions that must survive pruning (e.g. the one the services run now). */
+  protect?: string[];
+}
+
+export interface InstallResult {
+  package: string;
+  version: string;
+  dir: string;
+  /** The version was already complete on disk: nothing was downloaded. */
+  alreadyInstalled: boolean;
+  previous: string | null;
+  pruned: string[];
+}
+
+// A dist-tag is a name; something that starts like a version ("v1..2", "1.4") is a bad version, not a tag.
+const TAG = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+const VERSION_LIKE = /^[vV=]?\d/;
+
+/** "1.4.2" or a dist-tag such as "latest" or "canary"; anything else (ranges, "1.4", "v1..") is a usage error. */
+export function checkSpec(spec: string): string {
+  if (semver.valid(spec) === spec) return spec;
+  if (TAG.test(spec) && !VERSION_LIKE.test(spec) && !semver.validRange(spec)) return spec;
+  throw new UsageError(`"${spec}" is neither an exact semver version (like 1.4.2) nor a dist-tag (like latest or canary)`);
+}
+
+/**
+ * Installs one version of the runtime into runtime/versions/V, so that a kill -9
+ * at any moment leaves `current` on a complete version and the pin valid:
+ * everything happens in a staging folder that is renamed into place only once the
+ * package, its dependencies and its contract check out; the marker file written
+ * last makes it count as installed. Callers hold the home's operation lock.
+ */
+export async function installVersion(ctx: Context, spec: string, opts: InstallOptions = {}): Promise<InstallResult> {
+  checkSpec(spec);
+  const { paths, packageName } = ctx;
+  const progress = opts.onProgress ?? (() => {});
+  const nodeVersion = opts.nodeVersion ?? process.versions.node;
+  ensureHomeDirs(paths);
+  sweepLeftovers(paths);
+  const previous = currentVersion(paths);
+
+  // An exact version already on disk needs no registry at all.
+  if (semver.valid(spec) && isInstalled(paths, packageName, spec)) {
+    const pruned = opts.activate === false ? [] : activate(ctx, spec, previous, opts, progress);
+    return { package: packageName, version: spec, dir: paths.version(spec), alreadyInstalled: true, previous, pruned };
+  }
+
+  const registry = await ctx.registry();
+  progress({ step: 'resolving', message: `${packageName}@${spec} from ${registry.url}` });
+  // Published versions never change, so an exact version may come from the cache; a tag must be asked fresh.
+  const resolved = await resolveVersion(registry, packageName, spec, { preferOffline: semver.valid(spec) !== null });
+  const decl = checkDeclaration(resolved.manifest, nodeVersion);
+  if (decl.name !== packageName) {
+    throw new AnimaError('ECONTRACT', `The registry answered ${decl.name} when ${packageName} was asked for`, { details: { package: packageName } });
+  }
+
+  if (isInstalled(paths, packageName, resolved.version)) {
+    const pruned = opts.activate === false ? [] : activate(ctx, resolved.version, previous, opts, progress);
+    return { package: packageName, version: resolved.version, dir: paths.version(resolved.version), alreadyInstalled: true, previous, pruned };
+  }
+
+  const stage = join(paths.versions, `${resolved.version}.partial-${randomBytes(4).toString('hex')}`);
+  try {
+    await download(registry, resolved, stage, progress);
+    progress({ step: 'installing-dependencies', version: resolved.version });
+    await installDependencies(registry, packageName, stage);
+    progress({ step: 'validating', version: resolved.version });
+    checkInstalledFiles(stage, decl);
+    const record: InstallRecord = {
+      package: packageName,
+      version: resolved.version,
+      integrity: resolved.integrity,
+      resolved: resolved.resolved,
+      registry: registry.url,
+      installedAt: new Date().toISOString(),
+    };
+    writeJsonAtomic(join(stage, INSTALL_MARKER), record);
+    const dest = paths.version(resolved.version);
+    if (existsSync(dest)) discard(dest); // an incomplete or foreign-package folder under the same name
+    renameSync(stage, dest);
+    fsyncDir(paths.versions);
+  } catch (e) {
+    rmSync(stage, { recursive: true, force: true });
+    throw e;
+  }
+  const pruned = opts.activate === false ? [] : activate(ctx, resolved.version, previous, opts, progress);
+  return { package: packageName, version: resolved.version, dir: paths.version(resolved.version), alreadyInstalled: false, previous, pruned };
+}
+
+/** Pin first, then move `current`: after a crash in between, the pin (the truth) names a complete version and `reconcileCurrent` finishes the job. */
+function activate(ctx: Context, version: string, previous: string | null, opts: InstallOptions, progress: (p: InstallProgress) => void): string[] {
+  progress({ step: 'activating', version });
+  const config = updateConfig(ctx.paths.config, (c) => {
+    c.runtime.version = version;
+    c.runtime.package = ctx.packageName;
+  });
+  swapCurrent(ctx.paths, version);
+  return pruneVersions(ctx.paths, ctx.packageName, config.runtime.keepVersions, [version, previous, ...(opts.protect ?? [])]);
+}
+
+/** Brings `current` back in line with the pin after an interrupted activation. Returns true if it changed anything. */
+export function reconcileCurrent(ctx: Context): boolean {
+  const pin = ctx.config.runtime.version;
+  if (!pin || !isInstalled(ctx.paths, ctx.packageName, pin) || currentVersion(ctx.paths) === pin) return false;
+  swapCurrent(ctx.paths, pin);
+  return true;
+}
+
+/**
+ * Streams the tarball once to count bytes for progress (this also verifies its
+ * integrity and fills the cache), then extracts from the cache. Extraction goes
+ * into the staging folder only: pacote leaves a partial folder behind on failure.
+ */
+async function download(registry: RegistryTarget, r: ResolvedVersion, stage: string, progress: (p: InstallProgress) => void): Promise<void> {
+  const opts = pacoteOptions(registry, r.name, { integrity: r.integrity, resolved: r.resolved }) as pacote.Options;
+  const spec = `${r.name}@${r.version}`;
+  const total = Number((r.manifest.dist as Record<string, unknown> | undefined)?.size) || undefined;
+  let bytes = 0;
+  let lastReport = 0;
+  try {
+    progress({ step: 'downloading', version: r.version, bytes, total });
+    await pacote.tarball.stream(spec, async (stream) => {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes - lastReport > 64 * 1024) {
+          lastReport = bytes;
+          progress({ step: 'downloading', version: r.version, bytes, total });
+        }
+      }
+    }, opts);
+    progress({ step: 'downloading', version: r.version, bytes, total: total ?? bytes });
+    mkdirSync(stage, { recursive: true });
+    await pacote.extract(spec, stage, { ...opts, preferOffline: true } as pacote.Options);
+  } catch (e) {
+    throw registryError(e, registry, r.name, r.version);
+  }
+}
+
+/**
+ * Installs the package's dependencies in its own folder as `npm install --omit=dev`
+ * would, with Arborist (npm's own engine), so no npm binary is needed. Two
+ * adjustments keep npm's behaviour on every Arborist line: devDependencies are
+ * hidden while Arborist builds its tree (it would otherwise resolve them, and fail
+ * on unpublished ones), and a shipped npm-shrinkwrap.json is also offered as
+ * package-lock.json (Arborist 10 no longer reads shrinkwraps). The package's own
+ * files are restored byte for byte afterwards.
+ */
+async function installDependencies(registry: RegistryTarget, packageName: string, dir: string): Promise<void> {
+  const pkgFile = join(dir, 'package.json');
+  const original = readFileSync(pkgFile);
+  const pkg = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
+  const hasDeps = ['dependencies', 'optionalDependencies', 'peerDependencies'].some(
+    (k) => pkg[k] && Object.keys(pkg[k] as object).length > 0,
+  );
+  if (!hasDeps) return;
+  const shrinkwrap = join(dir, 'npm-shrinkwrap.json');
+  const lock = join(dir, 'package-lock.json');
+  const addedLock = existsSync(shrinkwrap) && !existsSync(lock);
+  try {
+    if (pkg.devDependencies) {
+      delete pkg.devDependencies;
+      writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+    }
+    if (addedLock) copyFileSync(shrinkwrap, lock);
+    const { default: Arborist } = await import('@npmcli/arborist');
+    const arb = new Arborist({ ...pacoteOptions(registry, packageName), path: dir, audit: false, fund: false } as ConstructorParameters<typeof Arborist>[0]);
+    await arb.reify({ omit: ['dev'], save: false, audit: false, fund: false } as Parameters<typeof arb.reify>[0]);
+  } catch (e) {
+    // A 404 here is about a dependency, not the runtime package: name the one that is missing.
+    const missing = errorCode(e) === 'E404' ? ((e as { pkgid?: string }).pkgid ?? decodeURIComponent(/GET \S+\/(\S+?) /.exec(messageOf(e))?.[1] ?? '?')) : null;
+    const err = missing
+      ? new AnimaError('EPACKAGE_NOT_FOUND', `its dependency ${missing} was not found on the registry ${registry.url}`, { hint: `The registry comes from ${registry.source}.`, details: { registry: registry.url, dependency: missing } })
+      : registryError(e, registry, packageName);
+    throw new AnimaError('EDEPENDENCIES', `Installing the dependencies of ${pkg.name}@${pkg.version} failed: ${err.message}`, {
+      hint: err.hint,
+      details: { ...err.details, package: `${pkg.name}@${pkg.version}`, cause: messageOf(e) },
+      cause: e,
+    });
+  } finally {
+    writeFileSync(pkgFile, original);
+    if (addedLock) rmSync(lock, { force: true });
+  }
+}

@@ -1,0 +1,45 @@
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(__filename);
+
+export interface NpmConfig {
+  /** Options as npm itself flattens them for pacote and Arborist (registry, scoped registries, auth, proxy, CA, cache…). */
+  flat: Record<string, unknown>;
+  /** Where a key's value came from: 'default', 'builtin', 'global', 'user', 'project', 'env', 'cli', plus the file for file sources. */
+  sourceOf(key: string): { where: string; file?: string };
+}
+
+/**
+ * Reads the user's npm configuration exactly as npm does (`.npmrc` files,
+ * `npm_config_*` variables), so tokens, scoped registries, proxies and CAs reach
+ * pacote and Arborist. `argv: []` keeps our own (or Electron's) arguments from
+ * being read as npm flags; `cwd` is the home, so a project .npmrc of whatever
+ * folder the CLI happens to run in does not change what a home installs.
+ */
+export async function loadNpmConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<NpmConfig> {
+  const Config = require('@npmcli/config');
+  const { definitions, shorthands, flatten, nerfDarts } = require('@npmcli/config/lib/definitions');
+  const config = new Config({
+    definitions,
+    shorthands,
+    flatten,
+    nerfDarts,
+    npmPath: dirname(require.resolve('@npmcli/config/package.json')),
+    argv: [],
+    cwd,
+    env,
+    execPath: process.execPath,
+    warn: false,
+  });
+  await config.load();
+  return {
+    flat: { ...config.flat },
+    sourceOf(key) {
+      const where: string | null = config.find(key);
+      if (!where) return { where: 'default' };
+      const file: string | undefined = config.data.get(where)?.source;
+      return { where, file: file && file !== '(default)' && !file.startsWith('command line') && !file.startsWith('environment') ? file : undefined };
+    },
+  };
+}

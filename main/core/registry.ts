@@ -1,0 +1,149 @@
+import pacote from 'pacote';
+import semver from 'semver';
+import { AnimaError, errorCode, messageOf } from './errors';
+import type { NpmConfig } from './npm-config';
+import type { DistTags } from './update-policy';
+
+/** The registry a home installs from, and why that one, so errors can point at the setting to fix. */
+export interface RegistryTarget {
+  url: string;
+  /** A phrase naming where the URL came from: "the --registry flag", "/home/u/.npmrc", … */
+  source: string;
+  npm: NpmConfig;
+}
+
+export interface Packument {
+  name: string;
+  distTags: DistTags;
+  versions: string[];
+}
+
+export interface ResolvedVersion {
+  name: string;
+  version: string;
+  resolved: string;
+  integrity: string;
+  manifest: Record<string, unknown>;
+}
+
+/**
+ * pacote options for this registry. A registry chosen by the manager must win over
+ * a scoped registry in .npmrc too (npm-registry-fetch prefers `@scope:registry`).
+ * Retries are few and short: an unreachable registry is reported in seconds, not minutes.
+ */
+export function pacoteOptions(target: RegistryTarget, packageName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const scope = packageName.startsWith('@') ? packageName.split('/')[0] : null;
+  return {
+    ...target.npm.flat,
+    registry: target.url,
+    ...(scope ? { [`${scope}:registry`]: target.url } : {}),
+    // npm flattens fetch-retry-* into `retry`, which npm-registry-fetch reads before
+    // fetchRetries: npm's default (2 retries from 10 s up) made a bad tarball hang for minutes.
+    retry: { ...(target.npm.flat.retry as object | undefined), retries: 1, factor: 2, minTimeout: 500, maxTimeout: 2000 },
+    timeout: 30_000,
+    ...extra,
+  };
+}
+
+/**
+ * The package's dist-tags and versions. With `fresh`, the registry must answer
+ * now: a cached copy is never passed off as current (update checks rely on this).
+ */
+export async function fetchPackument(target: RegistryTarget, packageName: string, opts: { fresh: boolean; timeoutMs?: number }): Promise<Packument> {
+  let doc: Record<string, unknown>;
+  try {
+    doc = (await pacote.packument(
+      packageName,
+      pacoteOptions(target, packageName, {
+        // make-fetch-happen serves a stale cached copy when revalidation fails (unless the
+        // registry said must-revalidate, which verdaccio and others don't), so a fresh read
+        // skips the HTTP cache altogether: no answer from the registry means an error.
+        ...(opts.fresh ? { cache: undefined, preferOnline: true, offline: false } : { preferOffline: true }),
+        ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+      }) as pacote.Options,
+    )) as unknown as Record<string, unknown>;
+  } catch (e) {
+    throw registryError(e, target, packageName);
+  }
+  const distTags = doc['dist-tags'];
+  const versions = doc.versions;
+  if (typeof distTags !== 'object' || distTags === null || typeof versions !== 'object' || versions === null) {
+    throw new AnimaError('EREGISTRY_BAD_RESPONSE', `The registry ${target.url} sent a malformed document for ${packageName} (no dist-tags or versions)`, {
+      details: { registry: target.url, package: packageName },
+    });
+  }
+  return { name: packageName, distTags: distTags as DistTags, versions: Object.keys(versions).filter((v) => semver.valid(v)) };
+}
+
+/**
+ * Resolves an exact version or a dist-tag to one published version with its tarball's
+ * integrity. Full metadata: the abbreviated form registries serve by default drops
+ * the `anima` block the contract needs.
+ */
+export async function resolveVersion(target: RegistryTarget, packageName: string, spec: string, opts: { preferOffline?: boolean } = {}): Promise<ResolvedVersion> {
+  let m: Record<string, unknown> & { version: string; _resolved?: string; _integrity?: string };
+  try {
+    m = (await pacote.manifest(`${packageName}@${spec}`, pacoteOptions(target, packageName, { fullMetadata: true, ...(opts.preferOffline ? { preferOffline: true } : {}) }) as pacote.Options)) as unknown as typeof m;
+  } catch (e) {
+    throw registryError(e, target, packageName, spec);
+  }
+  if (!m._resolved || !m._integrity) {
+    throw new AnimaError('EREGISTRY_BAD_RESPONSE', `The registry ${target.url} gave no tarball or integrity for ${packageName}@${m.version}`, {
+      details: { registry: target.url, package: packageName, version: m.version },
+    });
+  }
+  return { name: packageName, version: m.version, resolved: m._resolved, integrity: m._integrity, manifest: m };
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ERR_SOCKET_TIMEOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Turns what pacote/npm-registry-fetch throw into an error that says what happened, where, and what to do. */
+export function registryError(e: unknown, target: RegistryTarget, packageName: string, spec?: string): AnimaError {
+  if (e instanceof AnimaError) return e;
+  const code = errorCode(e) ?? '';
+  const err = e as { type?: string; statusCode?: number; errno?: string };
+  const details = { registry: target.url, registrySource: target.source, package: packageName, ...(spec ? { spec } : {}) };
+  const fix = `The registry comes from ${target.source}; use --registry URL or ANIMA_REGISTRY to choose another.`;
+  if (code === 'E404') {
+    return new AnimaError('EPACKAGE_NOT_FOUND', `The package ${packageName} was not found on the registry ${target.url}`, {
+      hint: `Check the package name (--package, ANIMA_RUNTIME_PACKAGE or runtime.package). ${fix}`,
+      details,
+      cause: e,
+    });
+  }
+  if (code === 'ETARGET' || code === 'ENOVERSIONS') {
+    return new AnimaError('EVERSION_NOT_FOUND', `${packageName} has no version or dist-tag "${spec}" on the registry ${target.url}`, {
+      hint: 'Run `animactl upgrade --check` to see what the registry offers.',
+      details,
+      cause: e,
+    });
+  }
+  if (code === 'E401' || code === 'E403') {
+    return new AnimaError('EREGISTRY_AUTH', `The registry ${target.url} refused access to ${packageName} (${code.slice(1)})`, {
+      hint: 'Log in with `npm login --registry URL`, or set the auth token for that registry in your .npmrc.',
+      details,
+      cause: e,
+    });
+  }
+  if (code === 'EINTEGRITY') {
+    return new AnimaError('EINTEGRITY', `The tarball of ${packageName}${spec ? `@${spec}` : ''} from ${target.url} does not match the integrity the registry published for it`, {
+      hint: 'Nothing was installed. The download was corrupted or tampered with; try again later, or ask the registry owner.',
+      details,
+      cause: e,
+    });
+  }
+  if (UNREACHABLE.has(code) || UNREACHABLE.has(err.errno ?? '') || err.type === 'request-timeout' || err.type === 'system' || code === 'FETCH_ERROR') {
+    return new AnimaError('EREGISTRY_UNREACHABLE', `The registry ${target.url} could not be reached (${code || err.type}: ${messageOf(e)})`, { hint: fix, details, cause: e });
+  }
+  if (code === 'EJSONPARSE' || err.type === 'invalid-json' || e instanceof SyntaxError) {
+    return new AnimaError('EREGISTRY_BAD_RESPONSE', `The registry ${target.url} answered with something that is not a package document (${messageOf(e)})`, {
+      hint: `Is ${target.url} really an npm registry? ${fix}`,
+      details,
+      cause: e,
+    });
+  }
+  if (/^E\d{3}$/.test(code)) {
+    return new AnimaError('EREGISTRY_HTTP', `The registry ${target.url} answered HTTP ${code.slice(1)} for ${packageName}`, { hint: fix, details, cause: e });
+  }
+  return new AnimaError('EREGISTRY', `Fetching ${packageName} from ${target.url} failed: ${messageOf(e)}`, { hint: fix, details, cause: e });
+}

@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import semver from 'semver';
+import { AnimaError, errorCode } from './errors';
+import { fsyncDir } from './atomic';
+import type { HomeLayout } from './home';
+
+/** Written last into a version's folder: its presence is what makes a version "installed". */
+export const INSTALL_MARKER = '.anima-install.json';
+
+export interface InstallRecord {
+  package: string;
+  version: string;
+  integrity: string;
+  resolved: string;
+  registry: string;
+  installedAt: string;
+}
+
+export function readInstallRecord(dir: string): InstallRecord | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, INSTALL_MARKER), 'utf8')) as InstallRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Complete installs of this package, oldest install first. */
+export function installedVersions(paths: HomeLayout, packageName: string): InstallRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(paths.versions);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => semver.valid(n) === n)
+    .map((n) => readInstallRecord(join(paths.versions, n)))
+    .filter((r): r is InstallRecord => r !== null && r.package === packageName)
+    .sort((a, b) => a.installedAt.localeCompare(b.installedAt));
+}
+
+export function isInstalled(paths: HomeLayout, packageName: string, version: string): boolean {
+  const r = readInstallRecord(paths.version(version));
+  return r !== null && r.package === packageName && r.version === version;
+}
+
+/** The version `current` points at, or null when there is no usable link. */
+export function currentVersion(paths: HomeLayout): string | null {
+  let target: string;
+  try {
+    target = readlinkSync(paths.current);
+  } catch {
+    return null;
+  }
+  const v = basename(resolve(paths.runtime, target));
+  return semver.valid(v) === v && resolve(paths.runtime, target) === paths.version(v) ? v : null;
+}
+
+/**
+ * Points `current` at a version in one atomic step: a new link beside it, renamed
+ * over the old one. A reader (or a crash) sees the old target or the new, never none.
+ */
+export function swapCurrent(paths: HomeLayout, version: string): void {
+  const tmp = `${paths.current}.tmp-${randomBytes(4).toString('hex')}`;
+  if (process.platform === 'win32') symlinkSync(paths.version(version), tmp, 'junction');
+  else symlinkSync(join('versions', version), tmp);
+  try {
+    renameSync(tmp, paths.current);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new AnimaError('ECURRENT', `Could not point ${paths.current} at ${version}: ${(e as Error).message}`, {
+      hint: `${paths.current} must be a link managed by Anima Desktop; move it away if you created it.`,
+      cause: e,
+    });
+  }
+  fsyncDir(paths.runtime);
+}
+
+/** Removes a folder so that it stops looking like a version at once, even if the removal is cut short. */
+export function discard(dir: string): void {
+  const aside = join(dir, '..', `.trash-${basename(dir)}-${randomBytes(4).toString('hex')}`);
+  try {
+    renameSync(dir, aside);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return;
+    throw e;
+  }
+  rmSync(aside, { recursive: true, force: true });
+}
+
+/**
+ * Sweeps what an interrupted install left: staging folders, trash, link temporaries.
+ * Only ever called under the home's operation lock, so nothing here is in use.
+ */
+export function sweepLeftovers(paths: HomeLayout): string[] {
+  const swept: string[] = [];
+  for (const [dir, pattern] of [
+    [paths.versions, /\.partial-|^\.trash-/],
+    [paths.runtime, /^current\.tmp-/],
+  ] as const) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (!pattern.test(n)) continue;
+      rmSync(join(dir, n), { recursive: true, force: true });
+      swept.push(join(dir, n));
+    }
+  }
+  // A version folder without its marker was cut short after its rename: not installed, remove it.
+  if (existsSync(paths.versions)) {
+    for (const n of readdirSync(paths.versions)) {
+      if (semver.valid(n) === n && !existsSync(join(paths.versions, n, INSTALL_MARKER))) {
+        discard(join(paths.versions, n));
+        swept.push(join(paths.versions, n));
+      }
+    }
+  }
+  return swept;
+}
+
+/**
+ * Keeps the newest `keep` installs (by install time) plus every protected version
+ * (the pin, current, whatever the services run now): the rest go.
+ */
+export function pruneVersions(paths: HomeLayout, packageName: string, keep: number, protect: Iterable<string | null | undefined>): string[] {
+  const keepSet = new Set([...protect].filter((v): v is string => !!v));
+  const all = installedVersions(paths, packageName).reverse();
+  const removed: string[] = [];
+  let kept = [...keepSet].filter((v) => all.some((r) => r.version === v)).length;
+  for (const r of all) {
+    if (keepSet.has(r.version)) continue;
+    if (kept < keep) {
+      kept++;
+      continue;
+    }
+    discard(paths.version(r.version));
+    removed.push(r.version);
+  }
+  return removed;
+}
+
+export function ensureHomeDirs(paths: HomeLayout): void {
+  for (const d of [paths.home, paths.runtime, paths.versions, paths.run, paths.logs]) mkdirSync(d, { recursive: true });
+}

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { writeJsonAtomic } from './atomic';
+import { AnimaError, isAnimaError, messageOf } from './errors';
+import type { Context } from './context';
+import { fetchPackument } from './registry';
+import { currentVersion } from './runtime-store';
+import { decideUpdate, type UpdateDecision } from './update-policy';
+
+export interface UpdateCheckRecord {
+  checkedAt: string;
+  ok: boolean;
+  lastSuccessAt: string | null;
+  decision?: UpdateDecision;
+  error?: { code: string; message: string };
+}
+
+export interface UpdateCheckResult extends UpdateDecision {
+  checkedAt: string;
+  registry: string;
+}
+
+export function readUpdateRecord(file: string): UpdateCheckRecord | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as UpdateCheckRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** The version that counts as "running" for update purposes: the pin, else whatever `current` points at. */
+export function installedVersion(ctx: Context): string | null {
+  return ctx.config.runtime.version ?? currentVersion(ctx.paths);
+}
+
+/**
+ * Asks the registry, fresh, what the channel offers now. Never answers from a stale
+ * cache: if the registry can't be reached, that is the answer, together with the
+ * time of the last check that did succeed. Installs nothing.
+ */
+export async function checkForUpdates(ctx: Context, opts: { timeoutMs?: number } = {}): Promise<UpdateCheckResult> {
+  const checkedAt = new Date().toISOString();
+  const previous = readUpdateRecord(ctx.paths.updateState);
+  const registry = await ctx.registry();
+  try {
+    const doc = await fetchPackument(registry, ctx.packageName, { fresh: true, timeoutMs: opts.timeoutMs });
+    const decision = decideUpdate({ channel: ctx.channel, current: installedVersion(ctx), tags: doc.distTags, skipped: ctx.config.updates.skipped });
+    writeRecord(ctx, { checkedAt, ok: true, lastSuccessAt: checkedAt, decision });
+    return { ...decision, checkedAt, registry: registry.url };
+  } catch (e) {
+    const lastSuccessAt = previous?.lastSuccessAt ?? null;
+    const err = isAnimaError(e) ? e : new AnimaError('EREGISTRY', messageOf(e), { cause: e });
+    writeRecord(ctx, { checkedAt, ok: false, lastSuccessAt, error: { code: err.code, message: err.message } });
+    throw new AnimaError(err.code, `Update check failed: ${err.message}. Last successful check: ${lastSuccessAt ?? 'never'}.`, {
+      hint: err.hint,
+      details: { ...err.details, lastSuccessAt },
+      cause: e,
+    });
+  }
+}
+
+function writeRecord(ctx: Context, record: UpdateCheckRecord): void {
+  try {
+    writeJsonAtomic(ctx.paths.updateState, record);
+  } catch {
+    // A home we can't write to must not turn a good answer into a failure; the next check writes again.
+  }
+}

@@ -1,0 +1,92 @@
+// A test world: a real registry with the reference runtime published in the
+// versions and broken variants tests need, a sandboxed HOME and npm cache, fresh
+// Anima homes, and the real CLI run as a child process.
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { startRegistry, type TestRegistry } from './registry';
+import { buildRuntimePackage, buildTinyDep, type PkgVariant, type RuntimeFixtureOptions } from './fixtures';
+
+export const REPO = join(__dirname, '..', '..');
+export const CLI = join(REPO, 'dist', 'cli.cjs');
+export const PKG = '@meetquinn/animactl';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface World {
+  registry: TestRegistry;
+  tmp: string;
+  /** Environment for children: HOME and the npm cache sandboxed, the registry chosen. */
+  env: NodeJS.ProcessEnv;
+  newHome(): string;
+  publishRuntime(opts: RuntimeFixtureOptions, tag?: string): Promise<string>;
+  cli(args: string[], opts?: { home?: string; env?: NodeJS.ProcessEnv; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void }): Promise<CliResult>;
+  close(): Promise<void>;
+}
+
+export const BROKEN_VARIANTS: PkgVariant[] = ['no-anima-block', 'main-escapes', 'main-absolute', 'main-missing', 'wrong-contract', 'engines-unsatisfiable', 'bad-dependency'];
+
+/** The standard catalogue: stable 1.0.0 and 1.1.0 (latest), canary 1.2.0-canary.1. */
+export async function publishStandardRuntimes(world: World): Promise<void> {
+  await world.publishRuntime({ version: '1.0.0' });
+  await world.publishRuntime({ version: '1.1.0' });
+  await world.publishRuntime({ version: '1.2.0-canary.1' }, 'canary');
+}
+
+export async function startWorld(opts: { standard?: boolean } = {}): Promise<World> {
+  const tmp = mkdtempSync(join(tmpdir(), 'anima-world-'));
+  const registry = await startRegistry();
+  const fakeUserHome = join(tmp, 'user');
+  mkdirSync(fakeUserHome, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: fakeUserHome,
+    USERPROFILE: fakeUserHome,
+    ANIMA_REGISTRY: registry.url,
+    npm_config_cache: join(tmp, 'npm-cache'),
+    npm_config_update_notifier: 'false',
+    TMPDIR: process.env.TMPDIR ?? tmpdir(),
+  };
+  let homes = 0;
+  const world: World = {
+    registry,
+    tmp,
+    env,
+    newHome: () => join(tmp, `home-${++homes}`),
+    async publishRuntime(o, tag) {
+      const dir = buildRuntimePackage(join(tmp, 'pkgs'), o);
+      await registry.publish(dir, tag ? { tag } : undefined);
+      return dir;
+    },
+    cli(args, o = {}) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], {
+          env: { ...env, ...(o.home ? { ANIMA_HOME: o.home } : {}), ...o.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          o.onStderr?.(String(d), child);
+        });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    },
+    async close() {
+      await registry.close();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+  await registry.publish(buildTinyDep(join(tmp, 'pkgs'), '1.0.0'));
+  await registry.publish(buildTinyDep(join(tmp, 'pkgs'), '1.1.0'));
+  if (opts.standard !== false) await publishStandardRuntimes(world);
+  return world;
+}
