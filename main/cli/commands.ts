@@ -5,7 +5,7 @@ import { checkSpec, installVersion, reconcileCurrent } from '../core/installer';
 import { checkForUpdates } from '../core/update-check';
 import { channelTarget } from '../core/update-policy';
 import { SETTINGS, getSetting, parseSettingValue, setSetting, updateConfig, readConfig } from '../core/config';
-import { offlineStatus, runtimeStatus } from '../core/status';
+import { runtimeStatus } from '../core/status';
 import type { OptionSpec, Parsed } from './args';
 import { describeInstallProgress, type Output } from './output';
 
@@ -193,23 +193,4 @@ export const configCommands: Command[] = [
   },
 ];
 
-export const statusCommand: Command = {
-  name: 'status',
-  summary: 'what runs, from which version, in which environment',
-  usage: 'animactl status [--json]',
-  options: json,
-  async run(inv) {
-    noExtraArgs(inv);
-    const s = offlineStatus(contextFor(inv));
-    if (inv.parsed.values.json) {
-      inv.out.json(s);
-      return 0;
-    }
-    inv.out.out(`Anima ${s.runtime.version ?? '(not installed)'} · ${s.environment} · ${s.home}`);
-    for (const [name, svc] of Object.entries(s.services)) inv.out.out(`  ${name.padEnd(6)}${svc.state}${svc.pid ? ` (pid ${svc.pid})` : ''}`);
-    if (s.operation) inv.out.out(`  operation: ${s.operation.kind} since ${s.operation.startedAt} (pid ${s.operation.pid})`);
-    return 0;
-  },
-};
 
-export const allCommands: Command[] = [statusCommand, ...runtimeCommands, ...configCommands];

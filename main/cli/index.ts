@@ -1,5 +1,8 @@
 import { formatOptions, parse } from './args';
-import { allCommands, type Command } from './commands';
+import { configCommands, runtimeCommands, type Command } from './commands';
+import { supervisorCommands } from './supervisor-commands';
+
+const allCommands: Command[] = [...supervisorCommands, ...runtimeCommands, ...configCommands];
 import { createOutput, reportError } from './output';
 import { isAnimaError, UsageError } from '../core/errors';
 

@@ -40,9 +40,15 @@ export function pacoteOptions(target: RegistryTarget, packageName: string, extra
     // npm flattens fetch-retry-* into `retry`, which npm-registry-fetch reads before
     // fetchRetries: npm's default (2 retries from 10 s up) made a bad tarball hang for minutes.
     retry: { ...(target.npm.flat.retry as object | undefined), retries: 1, factor: 2, minTimeout: 500, maxTimeout: 2000 },
-    timeout: 30_000,
+    timeout: registryTimeoutMs(),
     ...extra,
   };
+}
+
+/** How long one request may go unanswered: 30 s, or ANIMA_REGISTRY_TIMEOUT_MS (slow links; tests of a hanging registry). */
+export function registryTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.ANIMA_REGISTRY_TIMEOUT_MS);
+  return Number.isInteger(n) && n > 0 ? n : 30_000;
 }
 
 /**
@@ -132,15 +138,16 @@ export function registryError(e: unknown, target: RegistryTarget, packageName: s
       cause: e,
     });
   }
-  if (UNREACHABLE.has(code) || UNREACHABLE.has(err.errno ?? '') || err.type === 'request-timeout' || err.type === 'system' || code === 'FETCH_ERROR') {
-    return new AnimaError('EREGISTRY_UNREACHABLE', `The registry ${target.url} could not be reached (${code || err.type}: ${messageOf(e)})`, { hint: fix, details, cause: e });
-  }
+  // Before the unreachable check: minipass-fetch gives a body that is not JSON the generic code FETCH_ERROR too.
   if (code === 'EJSONPARSE' || err.type === 'invalid-json' || e instanceof SyntaxError) {
     return new AnimaError('EREGISTRY_BAD_RESPONSE', `The registry ${target.url} answered with something that is not a package document (${messageOf(e)})`, {
       hint: `Is ${target.url} really an npm registry? ${fix}`,
       details,
       cause: e,
     });
+  }
+  if (UNREACHABLE.has(code) || UNREACHABLE.has(err.errno ?? '') || err.type === 'request-timeout' || err.type === 'system' || code === 'FETCH_ERROR') {
+    return new AnimaError('EREGISTRY_UNREACHABLE', `The registry ${target.url} could not be reached (${code || err.type}: ${messageOf(e)})`, { hint: fix, details, cause: e });
   }
   if (/^E\d{3}$/.test(code)) {
     return new AnimaError('EREGISTRY_HTTP', `The registry ${target.url} answered HTTP ${code.slice(1)} for ${packageName}`, { hint: fix, details, cause: e });

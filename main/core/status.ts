@@ -1,6 +1,8 @@
 import type { Context } from './context';
 import { readLockHolder } from './lock';
 import { currentVersion, installedVersions } from './runtime-store';
+import { readPidFile } from './pidfile';
+import { isSameProcess } from './process-identity';
 
 export type ServiceState = 'stopped' | 'starting' | 'running' | 'stopping' | 'draining' | 'crashed';
 
@@ -56,16 +58,20 @@ export async function runtimeStatus(ctx: Context): Promise<RuntimeStatus> {
   };
 }
 
-/** Status of a home with no supervisor running: everything is stopped; an operation may still hold the lock. */
+/** Status of a home with no supervisor running; an operation (a CLI install) may still hold the lock. */
 export function offlineStatus(ctx: Context): HomeStatus {
   const holder = readLockHolder(ctx.paths.lock);
-  const stopped = (): ServiceStatus => ({ state: 'stopped', pid: null, startedAt: null });
+  // No supervisor, but a crashed one may have left services running: the pid files (checked by start time) tell.
+  const fromPidFile = (name: string): ServiceStatus => {
+    const rec = readPidFile(ctx.paths.pidFile(name));
+    return rec && isSameProcess(rec) ? { state: 'running', pid: rec.pid, startedAt: rec.startedAt } : { state: 'stopped', pid: null, startedAt: null };
+  };
   return {
     home: ctx.home,
     environment: ctx.environment,
     channel: ctx.channel,
     runtime: { package: ctx.packageName, version: currentVersion(ctx.paths), pinned: ctx.config.runtime.version ?? null },
-    services: { web: { ...stopped(), url: `http://127.0.0.1:${ctx.webPort}` }, agent: stopped() },
+    services: { web: { ...fromPidFile('web'), url: `http://127.0.0.1:${ctx.webPort}` }, agent: fromPidFile('agent') },
     supervisor: null,
     operation: holder ? { kind: holder.operation, startedAt: holder.startedAt, step: null, pid: holder.pid } : null,
   };

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { HomeStatus } from './status';
+import type { Check } from './verify';
+
+/**
+ * The supervisor's control protocol: newline-delimited JSON over <home>/run/control.sock.
+ * Clients send requests; the supervisor answers each by id, and pushes events
+ * (state, progress, log lines) to clients that subscribed.
+ */
+export const PROTOCOL_VERSION = 1;
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+const version = z.string().min(1).max(100);
+const channel = z.enum(['stable', 'canary']);
+const overrides = { registry: z.string().url().optional(), package: z.string().min(1).max(214).optional() };
+
+export const RequestParams = {
+  ping: z.object({}).strict(),
+  status: z.object({}).strict(),
+  subscribe: z.object({ logs: z.boolean().optional() }).strict(),
+  start: z.object({ version: version.optional(), channel: channel.optional(), ...overrides }).strict(),
+  stop: z.object({ force: z.boolean().optional() }).strict(),
+  restart: z.object({ force: z.boolean().optional(), version: version.optional(), channel: channel.optional(), ...overrides }).strict(),
+  verify: z.object({}).strict(),
+  logs: z.object({ service: z.enum(['web', 'agent', 'supervisor', 'manager']), lines: z.number().int().min(0).max(10_000) }).strict(),
+  shutdown: z.object({}).strict(),
+} as const;
+
+export type Method = keyof typeof RequestParams;
+export type ParamsOf<M extends Method> = z.infer<(typeof RequestParams)[M]>;
+
+export const RequestEnvelope = z.object({
+  id: z.number().int().nonnegative(),
+  method: z.string(),
+  params: z.unknown().optional(),
+});
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ErrorBody };
+
+export interface ProgressEvent {
+  operation: string;
+  step: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface OperationOutcome {
+  operation: string;
+  ok: boolean;
+  message: string;
+  version?: string | null;
+  checks?: Check[];
+  /** What a forced stop cut short, for example "2 agents mid-step". */
+  forced?: string;
+}
+
+export type SupervisorEvent =
+  | { event: 'state'; data: HomeStatus }
+  | { event: 'progress'; data: ProgressEvent }
+  | { event: 'log'; data: { service: string; line: string } };

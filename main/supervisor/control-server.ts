@@ -1,0 +1,105 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, rmSync } from 'node:fs';
+import { isAnimaError, messageOf } from '../core/errors';
+import { MAX_MESSAGE_BYTES, RequestEnvelope, RequestParams, type Method, type Response, type SupervisorEvent } from '../core/protocol';
+
+export type Handler = (method: Method, params: unknown, client: ClientConnection) => Promise<unknown>;
+
+export interface ClientConnection {
+  subscribed: boolean;
+  logs: boolean;
+  send(msg: Response | SupervisorEvent): void;
+}
+
+/**
+ * Newline-delimited JSON over a Unix socket (a named pipe on Windows). Every line gets
+ * an answer; malformed, unknown or oversized requests get an error answer and never
+ * reach the supervisor's logic, let alone crash it.
+ */
+export function startControlServer(path: string, handle: Handler): Promise<{ server: Server; clients: Set<ClientConnection>; broadcast(ev: SupervisorEvent): void }> {
+  const clients = new Set<ClientConnection>();
+  const server = createServer((socket: Socket) => {
+    socket.setEncoding('utf8');
+    let buffer = '';
+    const conn: ClientConnection = {
+      subscribed: false,
+      logs: false,
+      send: (msg) => {
+        if (!socket.destroyed) socket.write(JSON.stringify(msg) + '\n');
+      },
+    };
+    clients.add(conn);
+    socket.on('close', () => clients.delete(conn));
+    socket.on('error', () => clients.delete(conn));
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.trim()) void dispatch(line, conn, handle);
+      }
+      if (Buffer.byteLength(buffer) > MAX_MESSAGE_BYTES) {
+        conn.send({ id: -1, ok: false, error: { code: 'EMESSAGE_TOO_LARGE', message: `A request over ${MAX_MESSAGE_BYTES} bytes was refused; the connection is closed` } });
+        buffer = '';
+        socket.end();
+      }
+    });
+  });
+  return new Promise((resolve, reject) => {
+    if (process.platform !== 'win32') rmSync(path, { force: true });
+    // Owner-only from the first moment: no window in which another user could connect.
+    const umask = process.umask(0o177);
+    server.once('error', (e) => {
+      process.umask(umask);
+      reject(e);
+    });
+    server.listen(path, () => {
+      process.umask(umask);
+      if (process.platform !== 'win32') chmodSync(path, 0o600);
+      resolve({
+        server,
+        clients,
+        broadcast: (ev) => {
+          for (const c of clients) if (c.subscribed && (ev.event !== 'log' || c.logs)) c.send(ev);
+        },
+      });
+    });
+  });
+}
+
+async function dispatch(line: string, conn: ClientConnection, handle: Handler): Promise<void> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    conn.send({ id: -1, ok: false, error: { code: 'EBADREQUEST', message: 'The request is not valid JSON' } });
+    return;
+  }
+  const env = RequestEnvelope.safeParse(raw);
+  if (!env.success) {
+    conn.send({ id: -1, ok: false, error: { code: 'EBADREQUEST', message: 'A request needs a numeric "id" and a "method"' } });
+    return;
+  }
+  const { id, method } = env.data;
+  if (!(method in RequestParams)) {
+    conn.send({ id, ok: false, error: { code: 'EBADREQUEST', message: `Unknown method "${method}"` } });
+    return;
+  }
+  const params = RequestParams[method as Method].safeParse(env.data.params ?? {});
+  if (!params.success) {
+    const issue = params.error.issues[0];
+    conn.send({ id, ok: false, error: { code: 'EUSAGE', message: `Invalid "${method}" request: ${issue.path.join('.') || 'params'} ${issue.message}` } });
+    return;
+  }
+  try {
+    const result = await handle(method as Method, params.data, conn);
+    conn.send({ id, ok: true, result: result ?? null });
+  } catch (e) {
+    conn.send({
+      id,
+      ok: false,
+      error: isAnimaError(e) ? { code: e.code, message: e.message, hint: e.hint, details: e.details } : { code: 'EINTERNAL', message: messageOf(e) },
+    });
+  }
+}

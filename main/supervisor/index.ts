@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import { rmSync } from 'node:fs';
+import { layout, resolveHome } from '../core/home';
+import { acquireLock, describeHolder, readLockHolder } from '../core/lock';
+import { ensureHomeDirs } from '../core/runtime-store';
+import { isAnimaError, messageOf } from '../core/errors';
+import { Supervisor } from './supervisor';
+import { startControlServer } from './control-server';
+import { policyFromEnv } from './restart-policy';
+
+/**
+ * The supervisor process: one per home, started on demand by the CLI or the tray app,
+ * detached from both. It exits after `stop`, or when idle with nothing running; a
+ * SIGTERM to it leaves the services running, to be adopted by the next supervisor.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { home: { type: 'string' } }, strict: true });
+  const home = resolveHome(values.home);
+  const paths = layout(home);
+  ensureHomeDirs(paths);
+  const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] ${msg}\n`);
+
+  let instance;
+  try {
+    instance = acquireLock(paths.supervisorPid, 'supervisor');
+  } catch (e) {
+    const holder = readLockHolder(paths.supervisorPid);
+    log(`refusing to start: another supervisor already runs for ${home}${holder ? ` (${describeHolder(holder)})` : ''}`);
+    process.exit(isAnimaError(e) && e.code === 'EBUSY' ? 3 : 1);
+  }
+
+  const env = { ...process.env };
+  delete env.ANIMA_SUPERVISOR_ENTRY;
+  const sup = new Supervisor({
+    home,
+    env,
+    policy: policyFromEnv(process.env),
+    webStartTimeoutMs: Number(process.env.ANIMA_WEB_START_TIMEOUT_MS) || 30_000,
+    logMaxBytes: Number(process.env.ANIMA_LOG_MAX_BYTES) || 10 * 1024 * 1024,
+  });
+  const adopted = sup.recover();
+  log(`started for ${home}${adopted.length ? `; adopted ${adopted.join(', ')}` : ''}`);
+
+  let exiting = false;
+  const exit = (code: number, why: string) => {
+    if (exiting) return;
+    exiting = true;
+    log(`exiting: ${why}`);
+    sup.dispose();
+    control.server.close();
+    if (process.platform !== 'win32') rmSync(paths.socket, { force: true });
+    instance.release();
+    setTimeout(() => process.exit(code), 50).unref();
+  };
+
+  const control = await startControlServer(paths.socket, async (method, params, client) => {
+    switch (method) {
+      case 'ping':
+        return { pid: process.pid, home };
+      case 'status':
+        return sup.status();
+      case 'subscribe':
+        client.subscribed = true;
+        client.logs = !!(params as { logs?: boolean }).logs;
+        return sup.status();
+      case 'start':
+        return sup.start(params as never);
+      case 'stop': {
+        const outcome = await sup.stop(params as never);
+        // Stop means everything, the supervisor included; leave once the answer is out.
+        setTimeout(() => exit(0, 'stopped by request'), 100);
+        return outcome;
+      }
+      case 'restart':
+        return sup.restart(params as never);
+      case 'verify':
+        return sup.verify();
+      case 'logs': {
+        const p = params as { service: string; lines: number };
+        return sup.logs(p.service, p.lines);
+      }
+      case 'shutdown':
+        setTimeout(() => exit(0, 'shutdown requested (services left running)'), 100);
+        return { ok: true };
+    }
+  });
+  sup.on('state', (data) => control.broadcast({ event: 'state', data }));
+  sup.on('progress', (data) => {
+    log(`${data.operation}: ${data.message}`);
+    control.broadcast({ event: 'progress', data });
+  });
+
+  process.on('SIGTERM', () => exit(0, 'SIGTERM (services left running)'));
+  process.on('SIGINT', () => exit(0, 'SIGINT (services left running)'));
+  process.on('SIGHUP', () => {});
+  process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e}`));
+  process.on('unhandledRejection', (e) => log(`unhandled rejection: ${messageOf(e)}`));
+
+  // Nothing to supervise, nobody connected, no operation: no reason to stay.
+  const idleMs = Number(process.env.ANIMA_SUPERVISOR_IDLE_MS) || 60_000;
+  let idleSince = Date.now();
+  setInterval(() => {
+    if (sup.running || sup.busy || control.clients.size > 0) idleSince = Date.now();
+    else if (Date.now() - idleSince > idleMs) exit(0, 'idle with no services');
+  }, 1000).unref();
+  // Keep the event loop alive while idle-waiting.
+  setInterval(() => {}, 1 << 30);
+}
+
+main().catch((e) => {
+  process.stderr.write(`supervisor: ${e?.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,491 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AnimaError, isAnimaError, messageOf } from '../core/errors';
+import { createContext, type Context, type Overrides } from '../core/context';
+import { acquireLock } from '../core/lock';
+import { writeJsonAtomic } from '../core/atomic';
+import { installVersion, reconcileCurrent } from '../core/installer';
+import { isInstalled, readInstallRecord } from '../core/runtime-store';
+import { checkDeclaration, SERVICES, type ServiceName } from '../core/contract';
+import { liveProcess } from '../core/pidfile';
+import { httpGet } from '../core/http';
+import { assertPortFree } from '../core/port';
+import { rotateIfLarge, tailLines } from '../core/log-tail';
+import { fetchPackument } from '../core/registry';
+import { channelTarget } from '../core/update-policy';
+import { providerDigests, serverStartedAt, verifyRuntime, type Check, type Snapshot, type VerifyResult } from '../core/verify';
+import { nodeCommand } from '../core/control-client';
+import type { HomeStatus, OperationStatus, ServiceStatus } from '../core/status';
+import type { OperationOutcome, ParamsOf, ProgressEvent } from '../core/protocol';
+import { Service, type ExitInfo } from './service';
+import { decideRestart, type RestartPolicy } from './restart-policy';
+
+export interface SupervisorOptions {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  policy: RestartPolicy;
+  webStartTimeoutMs: number;
+  logMaxBytes: number;
+}
+
+interface AgentActivity {
+  state?: string;
+  active?: number;
+  queued?: number;
+}
+
+/**
+ * Owns one home's services: starts them from the pinned version's real folder,
+ * restarts crashed ones with backoff, drains the agent before any stop, runs one
+ * operation at a time (holding the home's lock, so CLIs and the tray can't collide),
+ * and reports everything as state and progress events.
+ */
+export class Supervisor extends EventEmitter {
+  readonly services: Record<ServiceName, Service> = { web: new Service('web'), agent: new Service('agent') };
+  operation: OperationStatus | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** What the user asked for. A crash restart happens only while this says running; Stop is never undone. */
+  private desired: Record<ServiceName, 'running' | 'stopped'> = { web: 'stopped', agent: 'stopped' };
+  private failures: Record<ServiceName, number> = { web: 0, agent: 0 };
+  private restartTimers: Partial<Record<ServiceName, NodeJS.Timeout>> = {};
+  private lastContext: Context;
+  private housekeeping: NodeJS.Timeout;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    super();
+    this.lastContext = createContext({ home: opts.home }, opts.env);
+    for (const name of SERVICES) {
+      const svc = this.services[name];
+      svc.on('state', () => this.emitState());
+      svc.on('exit', (info: ExitInfo) => this.onServiceExit(name, info));
+    }
+    this.housekeeping = setInterval(() => this.rotateLogs(), 30_000);
+    this.housekeeping.unref();
+  }
+
+  get ctx(): Context {
+    return this.lastContext;
+  }
+
+  /** After a supervisor crash: adopt the services its predecessor left running (found by pid file, same start time), never a stranger. */
+  recover(): string[] {
+    const adopted: string[] = [];
+    for (const name of SERVICES) {
+      const rec = liveProcess(this.ctx.paths.pidFile(name));
+      if (!rec) continue;
+      const svc = this.services[name];
+      svc.adopt(rec);
+      svc.transition('starting');
+      svc.transition('running');
+      this.desired[name] = 'running';
+      adopted.push(`${name} (pid ${rec.pid}, ${rec.version})`);
+    }
+    this.recoverOperationRecord();
+    return adopted;
+  }
+
+  private recoverOperationRecord(): void {
+    // An operation cut short by a crash left its record: nothing to resume for start/stop/restart.
+    rmSync(this.ctx.paths.operation, { force: true });
+  }
+
+  status(): HomeStatus {
+    let ctx = this.ctx;
+    try {
+      ctx = createContext({ home: this.opts.home }, this.opts.env);
+    } catch {
+      // A config.json broken by hand: keep reporting with the last good one.
+    }
+    const activity = this.agentActivity();
+    const svc = (name: ServiceName): ServiceStatus => {
+      const s = this.services[name];
+      return { state: s.state, pid: s.pid, startedAt: s.startedAt, ...(s.error ? { error: s.error } : {}) };
+    };
+    return {
+      home: ctx.home,
+      environment: ctx.environment,
+      channel: ctx.channel,
+      runtime: { package: ctx.packageName, version: this.services.web.version ?? this.services.agent.version ?? currentOr(ctx), pinned: ctx.config.runtime.version ?? null },
+      services: {
+        web: { ...svc('web'), url: `http://127.0.0.1:${ctx.webPort}` },
+        agent: { ...svc('agent'), ...(this.services.agent.alive ? { active: activity.active ?? 0, queued: activity.queued ?? 0 } : {}) },
+      },
+      supervisor: { pid: process.pid },
+      operation: this.operation,
+    };
+  }
+
+  private agentActivity(): AgentActivity {
+    try {
+      return JSON.parse(readFileSync(this.ctx.paths.agentStatus, 'utf8')) as AgentActivity;
+    } catch {
+      return {};
+    }
+  }
+
+  get busy(): boolean {
+    return this.operation !== null;
+  }
+
+  get running(): boolean {
+    return SERVICES.some((n) => this.services[n].alive);
+  }
+
+  private emitState(): void {
+    this.emit('state', this.status());
+  }
+
+  private progress(step: string, message: string, data?: Record<string, unknown>): void {
+    if (this.operation) {
+      this.operation.step = step;
+      this.writeOperationRecord();
+    }
+    const ev: ProgressEvent = { operation: this.operation?.kind ?? 'supervisor', step, message, ...(data ? { data } : {}) };
+    this.emit('progress', ev);
+  }
+
+  private writeOperationRecord(): void {
+    if (this.operation) writeJsonAtomic(this.ctx.paths.operation, { ...this.operation, pid: process.pid });
+  }
+
+  /** One operation at a time in this supervisor, and across processes through the home's lock. */
+  run<T>(kind: string, fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(async () => {
+      const lock = acquireLock(this.ctx.paths.lock, kind);
+      this.operation = { kind, startedAt: lock.holder.startedAt, step: null, pid: process.pid };
+      this.writeOperationRecord();
+      this.emitState();
+      try {
+        return await fn();
+      } finally {
+        this.operation = null;
+        rmSync(this.ctx.paths.operation, { force: true });
+        lock.release();
+        this.emitState();
+      }
+    });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private contextFor(o: Overrides & { channel?: string }): Context {
+    this.lastContext = createContext({ home: this.opts.home, registry: o.registry, package: o.package, channel: o.channel }, this.opts.env);
+    return this.lastContext;
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  start(params: ParamsOf<'start'>): Promise<OperationOutcome> {
+    return this.run('start', async () => {
+      const ctx = this.contextFor(params);
+      if (SERVICES.every((n) => this.services[n].state === 'running')) {
+        return { operation: 'start', ok: true, message: `Already running ${this.services.web.version}`, version: this.services.web.version };
+      }
+      const version = await this.ensureRuntime(ctx, params.version);
+      await this.startServices(ctx, version);
+      return { operation: 'start', ok: true, message: `Started ${ctx.packageName}@${version}`, version };
+    });
+  }
+
+  stop(params: ParamsOf<'stop'>): Promise<OperationOutcome> {
+    return this.run('stop', async () => {
+      const forced = await this.stopServices(!!params.force);
+      return { operation: 'stop', ok: true, message: forced ? `Stopped (forced: ${forced})` : 'Stopped', ...(forced ? { forced } : {}) };
+    });
+  }
+
+  restart(params: ParamsOf<'restart'>): Promise<OperationOutcome> {
+    return this.run('restart', async () => {
+      const ctx = this.contextFor(params);
+      if (params.version || params.channel) {
+        throw new AnimaError('ENOTYET', 'restart --version/--channel (upgrade or downgrade) is done by `animactl upgrade` in this build', { exitCode: 2 });
+      }
+      const before = await this.snapshot(ctx);
+      const forced = await this.stopServices(!!params.force);
+      const version = await this.ensureRuntime(ctx);
+      await this.startServices(ctx, version);
+      const result = await this.verifyNow(ctx, version, before);
+      const failed = result.checks.filter((c) => !c.ok);
+      return {
+        operation: 'restart',
+        ok: result.ok,
+        message: result.ok ? `Restarted ${version}; verified` : `Restarted ${version}, but verification failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+        version,
+        checks: result.checks,
+        ...(forced ? { forced } : {}),
+      };
+    });
+  }
+
+  verify(): Promise<VerifyResult> {
+    const ctx = this.contextFor({});
+    const version = this.services.web.version ?? ctx.config.runtime.version ?? null;
+    if (!version || this.services.web.state !== 'running') {
+      return Promise.resolve({ ok: false, version, checks: [{ name: 'running', ok: false, detail: `web is ${this.services.web.state}` }] });
+    }
+    return this.verifyNow(ctx, version);
+  }
+
+  logs(service: string, lines: number): string[] {
+    return tailLines(this.ctx.paths.log(service), lines);
+  }
+
+  // ---------------------------------------------------------------- building blocks
+
+  /** The version to run: the pin (reinstalled if runtime/ was deleted), or on a first start the requested or channel's version. */
+  private async ensureRuntime(ctx: Context, requested?: string): Promise<string> {
+    reconcileCurrent(ctx);
+    const pin = ctx.config.runtime.version;
+    const onProgress = (p: { step: string; version?: string; bytes?: number; total?: number; message?: string }) =>
+      this.progress(p.step, p.message ?? `${p.step} ${p.version ?? ''}`.trim(), { ...p });
+    if (pin && !requested) {
+      if (!isInstalled(ctx.paths, ctx.packageName, pin)) {
+        this.progress('installing', `Reinstalling the pinned version ${pin}`);
+        await installVersion(ctx, pin, { onProgress });
+      }
+      return pin;
+    }
+    let spec = requested;
+    if (!spec) {
+      const doc = await fetchPackument(await ctx.registry(), ctx.packageName, { fresh: true });
+      const { target, reason } = channelTarget(ctx.channel, doc.distTags);
+      if (!target) throw new AnimaError('ENOTARGET', `Nothing to install from the ${ctx.channel} channel of ${ctx.packageName}: ${reason}`);
+      spec = target;
+    }
+    this.progress('installing', `Installing ${ctx.packageName}@${spec} (${ctx.channel}) from ${(await ctx.registry()).url}`);
+    const r = await installVersion(ctx, spec, { onProgress, protect: this.runningVersions() });
+    return r.version;
+  }
+
+  runningVersions(): string[] {
+    return SERVICES.map((n) => this.services[n].version).filter((v): v is string => !!v && this.services.web.alive);
+  }
+
+  private launchSpec(ctx: Context, name: ServiceName, version: string) {
+    // The version's real folder, never the `current` link that a later install may move.
+    const runtimeDir = realpathSync(ctx.paths.version(version));
+    const manifest = JSON.parse(readFileSync(join(runtimeDir, 'package.json'), 'utf8'));
+    const decl = checkDeclaration(manifest, process.versions.node);
+    const node = nodeCommand();
+    const port = ctx.webPort;
+    return {
+      command: node.command,
+      args: [join(runtimeDir, decl.mains[name])],
+      cwd: ctx.home,
+      env: {
+        ...this.opts.env,
+        ...node.env,
+        ANIMA_HOME: ctx.home,
+        ANIMA_ENV: ctx.environment,
+        ANIMA_SERVICE: name,
+        ANIMA_RUNTIME_DIR: runtimeDir,
+        ANIMA_RUNTIME_VERSION: version,
+        ANIMA_WEB_PORT: String(port),
+        ANIMA_WEB_URL: `http://127.0.0.1:${port}`,
+      },
+      logFile: ctx.paths.log(name),
+      pidFile: ctx.paths.pidFile(name),
+      version,
+      runtimeDir,
+    };
+  }
+
+  private async startServices(ctx: Context, version: string): Promise<void> {
+    if (!readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
+    this.desired = { web: 'running', agent: 'running' };
+    this.failures = { web: 0, agent: 0 };
+    if (this.services.web.state !== 'running') await this.startWeb(ctx, version);
+    if (this.services.agent.state !== 'running') await this.startAgent(ctx, version);
+  }
+
+  private async startWeb(ctx: Context, version: string): Promise<void> {
+    const web = this.services.web;
+    this.progress('starting', `Starting web ${version} on port ${ctx.webPort}`, { service: 'web', version });
+    await assertPortFree(ctx.webPort);
+    web.transition('starting');
+    web.launch(this.launchSpec(ctx, 'web', version));
+    const url = `http://127.0.0.1:${ctx.webPort}/api/health`;
+    const deadline = Date.now() + this.opts.webStartTimeoutMs;
+    while (Date.now() < deadline) {
+      if (!web.alive) {
+        const tail = tailLines(ctx.paths.log('web'), 15).join('\n');
+        const error = `web ${version} exited while starting. Last lines of ${ctx.paths.log('web')}:\n${tail}`;
+        if (web.state === 'starting') web.transition('crashed', error);
+        throw new AnimaError('ESTART', error, { details: { service: 'web', version, logTail: tail } });
+      }
+      try {
+        if ((await httpGet(url, 1000)).status === 200) {
+          web.transition('running');
+          return;
+        }
+      } catch {
+        // Not listening yet.
+      }
+      await delay(150);
+    }
+    await web.terminate(5000);
+    const tail = tailLines(ctx.paths.log('web'), 15).join('\n');
+    const error = `web ${version} did not answer /api/health with 200 within ${Math.round(this.opts.webStartTimeoutMs / 1000)} s. Last lines of ${ctx.paths.log('web')}:\n${tail}`;
+    if (web.state === 'starting') web.transition('crashed', error);
+    throw new AnimaError('ESTART', error, { details: { service: 'web', version, logTail: tail } });
+  }
+
+  private async startAgent(ctx: Context, version: string): Promise<void> {
+    const agent = this.services.agent;
+    this.progress('starting', `Starting agent ${version}`, { service: 'agent', version });
+    agent.transition('starting');
+    agent.launch(this.launchSpec(ctx, 'agent', version));
+    // The agent has no health endpoint: it counts as running once it has survived its first moments.
+    await delay(300);
+    if (!agent.alive) {
+      const tail = tailLines(ctx.paths.log('agent'), 15).join('\n');
+      const error = `agent ${version} exited while starting. Last lines of ${ctx.paths.log('agent')}:\n${tail}`;
+      if (agent.state === 'starting') agent.transition('crashed', error);
+      throw new AnimaError('ESTART', error, { details: { service: 'agent', version, logTail: tail } });
+    }
+    agent.transition('running');
+  }
+
+  /**
+   * Drain-and-stop: SIGTERM the agent and wait (up to drainTimeoutSeconds) while it
+   * brings each item to a quiescent point and re-queues it; then stop web. Returns
+   * what was cut short when it had to force, or null.
+   */
+  async stopServices(force: boolean): Promise<string | null> {
+    this.desired = { web: 'stopped', agent: 'stopped' };
+    for (const t of Object.values(this.restartTimers)) clearTimeout(t);
+    this.restartTimers = {};
+    const ctx = this.ctx;
+    const agent = this.services.agent;
+    let forced: string | null = null;
+    if (agent.alive) {
+      const activity = this.agentActivity();
+      if (force) {
+        agent.transition('stopping');
+        forced = `agent killed without draining (${activity.active ?? 0} active item(s) lose progress since their last quiescent point; none is lost)`;
+        this.progress('stopping', `Forcing the agent to stop: ${forced}`, { service: 'agent', forced: true });
+        agent.signal('SIGKILL');
+        await agent.waitForExit(10_000);
+      } else {
+        agent.transition('draining');
+        agent.signal('SIGTERM');
+        const timeoutMs = ctx.config.drainTimeoutSeconds * 1000;
+        const deadline = Date.now() + timeoutMs;
+        while (agent.alive && Date.now() < deadline) {
+          const a = this.agentActivity();
+          this.progress('draining', `Draining: ${a.active ?? 0} agent item(s) finishing their current step, ${a.queued ?? 0} queued`, { service: 'agent', active: a.active ?? 0, queued: a.queued ?? 0 });
+          await agent.waitForExit(Math.min(500, Math.max(1, deadline - Date.now())));
+        }
+        if (agent.alive) {
+          forced = `the drain timed out after ${ctx.config.drainTimeoutSeconds} s; the agent was killed`;
+          this.progress('draining', forced, { service: 'agent', forced: true });
+          agent.signal('SIGKILL');
+          await agent.waitForExit(10_000);
+        }
+      }
+    }
+    settleStopped(agent);
+    const web = this.services.web;
+    if (web.alive) {
+      web.transition('stopping');
+      this.progress('stopping', 'Stopping web', { service: 'web' });
+      await web.terminate(force ? 2000 : 10_000);
+    }
+    settleStopped(web);
+    return forced;
+  }
+
+  private async snapshot(ctx: Context): Promise<Snapshot> {
+    return {
+      webPid: this.services.web.pid,
+      agentPid: this.services.agent.pid,
+      startedAt: this.services.web.alive ? await serverStartedAt(`http://127.0.0.1:${ctx.webPort}`) : null,
+      providerDigests: providerDigests(ctx.home),
+    };
+  }
+
+  private async verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult> {
+    this.progress('verifying', `Verifying ${version}`);
+    return verifyRuntime({
+      url: `http://127.0.0.1:${ctx.webPort}`,
+      home: ctx.home,
+      environment: ctx.environment,
+      expectedVersion: version,
+      webPid: this.services.web.pid,
+      agentPid: this.services.agent.pid,
+      before,
+      onCheck: (c: Check) => this.progress('verifying', `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`, { check: c }),
+    });
+  }
+
+  // ---------------------------------------------------------------- crashes
+
+  private onServiceExit(name: ServiceName, info: ExitInfo): void {
+    const svc = this.services[name];
+    if (info.requested || this.desired[name] === 'stopped') return;
+    // An operation that is starting this service reports the failure itself.
+    if (svc.state === 'starting') return;
+    const uptime = svc.startedAt ? Date.now() - Date.parse(svc.startedAt) : 0;
+    const decision = decideRestart(this.opts.policy, this.failures[name], uptime);
+    this.failures[name] = decision.failures;
+    const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code ?? '?'}`;
+    const tail = tailLines(this.ctx.paths.log(name), 10).join('\n');
+    if (!decision.restart) {
+      const error = `${name} ${how}; it failed ${decision.failures} times in a row, so it stays stopped until you start it. Last lines of its log:\n${tail}`;
+      if (svc.state !== 'crashed') svc.transition('crashed', error);
+      this.progress('crashed', error, { service: name, failures: decision.failures });
+      return;
+    }
+    const error = `${name} ${how}; restarting in ${decision.delayMs} ms (failure ${decision.failures} of ${this.opts.policy.maxQuickFailures})`;
+    if (svc.state !== 'crashed') svc.transition('crashed', error);
+    this.progress('crashed', error, { service: name, failures: decision.failures, delayMs: decision.delayMs });
+    const version = svc.version;
+    this.restartTimers[name] = setTimeout(() => {
+      delete this.restartTimers[name];
+      if (this.desired[name] !== 'running' || !version) return;
+      void this.run(`restart-${name}`, async () => {
+        if (this.desired[name] !== 'running' || svc.alive) return;
+        const ctx = this.ctx;
+        try {
+          if (name === 'web') await this.startWeb(ctx, version);
+          else await this.startAgent(ctx, version);
+        } catch (e) {
+          // startWeb/startAgent left the service crashed with the reason; the next exit event continues the policy.
+          this.progress('crashed', messageOf(e), { service: name });
+          if (!svc.alive) this.onServiceExit(name, { code: null, signal: null, requested: false });
+        }
+      }).catch((e) => this.progress('crashed', isAnimaError(e) ? e.message : messageOf(e), { service: name }));
+    }, decision.delayMs);
+  }
+
+  private rotateLogs(): void {
+    for (const name of [...SERVICES, 'supervisor']) {
+      try {
+        rotateIfLarge(this.ctx.paths.log(name), this.opts.logMaxBytes);
+      } catch {
+        // Rotation is housekeeping: never a reason to disturb the services.
+      }
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this.housekeeping);
+    for (const t of Object.values(this.restartTimers)) clearTimeout(t);
+    for (const n of SERVICES) this.services[n].dispose();
+  }
+}
+
+/** A service whose process is gone ends up `stopped` through legal transitions only. */
+function settleStopped(svc: Service): void {
+  if (svc.state === 'starting' || svc.state === 'running') svc.transition('stopping');
+  if (svc.state !== 'stopped') svc.transition('stopped');
+}
+
+function currentOr(ctx: Context): string | null {
+  return ctx.config.runtime.version ?? null;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
