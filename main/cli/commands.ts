@@ -4,7 +4,8 @@ import { acquireLock } from '../core/lock';
 import { checkSpec, installVersion, reconcileCurrent } from '../core/installer';
 import { checkForUpdates } from '../core/update-check';
 import { channelTarget } from '../core/update-policy';
-import { SETTINGS, getSetting, parseSettingValue, setSetting, updateConfig, readConfig } from '../core/config';
+import { SETTINGS, getSetting, parseSettingValue, setConfigValue, updateConfig } from '../core/config';
+import { layout, resolveHome } from '../core/home';
 import { runtimeStatus } from '../core/status';
 import type { OptionSpec, Parsed } from './args';
 import { describeInstallProgress, type Output } from './output';
@@ -183,10 +184,10 @@ export const configCommands: Command[] = [
       const [key, value, extra] = inv.rest;
       if (key === undefined || value === undefined) throw new UsageError('config set needs KEY and VALUE', `Settings: ${Object.keys(SETTINGS).join(', ')}`);
       if (extra !== undefined) throw new UsageError(`Unexpected argument "${extra}"`);
-      const ctx = contextFor(inv);
       const parsedValue = parseSettingValue(key, value);
-      readConfig(ctx.paths.config); // a broken file is reported as such, not overwritten
-      updateConfig(ctx.paths.config, (c) => setSetting(c, key, parsedValue));
+      // Not createContext: that refuses a config.json with a bad value, which `config set` may repair.
+      // Any other problem with the file is reported as such, and the file is not overwritten.
+      setConfigValue(layout(resolveHome(inv.parsed.values.home as string | undefined, inv.env)).config, key, parsedValue);
       inv.out.out(`${key} = ${typeof parsedValue === 'object' ? JSON.stringify(parsedValue) : String(parsedValue)}`);
       return 0;
     },

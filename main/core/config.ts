@@ -75,6 +75,10 @@ export function readConfig(file: string): Config {
       details: { file },
     });
   }
+  return validateConfig(file, raw);
+}
+
+function validateConfig(file: string, raw: unknown): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new AnimaError('ECONFIG', `${file} must hold a JSON object`, { details: { file } });
   }
@@ -111,6 +115,33 @@ export function updateConfig(file: string, change: (c: Config) => void): Config 
   }
   writeConfig(file, checked.data);
   return checked.data;
+}
+
+/**
+ * `animactl config set KEY VALUE`. Like updateConfig, and also the repair that readConfig's
+ * hint offers: when `KEY` is the very setting that makes the file invalid, it is replaced
+ * in what the file holds and the whole file validated again. Any other problem (not JSON,
+ * another bad key) leaves the file untouched.
+ */
+export function setConfigValue(file: string, key: string, value: unknown): Config {
+  try {
+    readConfig(file);
+  } catch (e) {
+    if (!(e instanceof AnimaError) || e.details?.key !== key) throw e;
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    setSetting(raw as Config, key, value);
+    let repaired: Config;
+    try {
+      repaired = validateConfig(file, raw);
+    } catch (again) {
+      // Still wrong at KEY: the new value is the problem (exit 2), as for a valid file.
+      if (again instanceof AnimaError && again.details?.key === key) throw new UsageError(`"${key}" ${again.message.slice(again.message.indexOf(`"${key}" `) + key.length + 3)}`);
+      throw again;
+    }
+    writeConfig(file, repaired);
+    return repaired;
+  }
+  return updateConfig(file, (c) => setSetting(c, key, value));
 }
 
 type Kind = 'string' | 'number' | 'integer' | 'channel' | 'version-list' | 'url' | 'version' | 'path';

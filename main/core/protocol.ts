@@ -24,6 +24,15 @@ export const RequestParams = {
   verify: z.object({}).strict(),
   logs: z.object({ service: z.enum(['web', 'agent', 'supervisor', 'manager']), lines: z.number().int().min(0).max(10_000) }).strict(),
   shutdown: z.object({}).strict(),
+  /** Ask the registry now (never silently installs anything). */
+  'check-updates': z.object({}).strict(),
+  /** The one click: to the channel's target, or to an exact version (an explicit downgrade included). */
+  upgrade: z.object({ version: version.optional(), ...overrides }).strict(),
+  /** "Skip 1.5.0": no more prompts for it; a newer one prompts again. */
+  'skip-version': z.object({ version }).strict(),
+  'config-get': z.object({}).strict(),
+  /** One validated setting, as `animactl config set KEY VALUE` takes it. */
+  'config-set': z.object({ key: z.string().min(1).max(100), value: z.string().max(10_000) }).strict(),
 } as const;
 
 export type Method = keyof typeof RequestParams;
@@ -44,9 +53,19 @@ export interface ErrorBody {
 
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ErrorBody };
 
+/**
+ * Steps an operation reports, in order. Upgrade: resolving → downloading (bytes, total)
+ * → installing-dependencies → validating → draining (active, queued) → swapping →
+ * starting → verifying (one event per check) → done | rolling-back → rolled-back | failed.
+ */
+export type ProgressStep =
+  | 'installing' | 'resolving' | 'downloading' | 'installing-dependencies' | 'validating' | 'activating'
+  | 'draining' | 'stopping' | 'swapping' | 'starting' | 'verifying' | 'crashed'
+  | 'rolling-back' | 'done' | 'rolled-back' | 'failed';
+
 export interface ProgressEvent {
   operation: string;
-  step: string;
+  step: ProgressStep | string;
   message: string;
   data?: Record<string, unknown>;
 }
@@ -59,6 +78,10 @@ export interface OperationOutcome {
   checks?: Check[];
   /** What a forced stop cut short, for example "2 agents mid-step". */
   forced?: string;
+  /** An upgrade that failed and put the previous version back. */
+  rolledBack?: { to: string; verified: boolean };
+  /** The failed check or step, and the log tail, for a failed upgrade. */
+  failure?: { check: string; detail: string; logTail?: string };
 }
 
 export type SupervisorEvent =

@@ -24,6 +24,22 @@ export interface OperationStatus {
   pid?: number;
 }
 
+/** What the last update check found; published as state, acted on only by a user. */
+export interface UpdateState {
+  channel: string;
+  current: string | null;
+  target: string | null;
+  available: boolean;
+  downgrade: boolean;
+  skipped: boolean;
+  checkedAt: string | null;
+  lastSuccessAt: string | null;
+  /** The last check failed (registry unreachable…): shown, with lastSuccessAt. */
+  error?: string;
+  /** The last upgrade to this target failed: never retried by itself. */
+  failedUpgrade?: { version: string; at: string; reason: string };
+}
+
 /** The JSON of `animactl status --json` (spec/cli.md). */
 export interface HomeStatus {
   home: string;
@@ -33,6 +49,8 @@ export interface HomeStatus {
   services: { web: ServiceStatus; agent: ServiceStatus };
   supervisor: { pid: number } | null;
   operation: OperationStatus | null;
+  /** Present when the supervisor runs: the update check's state. */
+  update?: UpdateState | null;
 }
 
 export interface RuntimeStatus {

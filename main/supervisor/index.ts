@@ -79,6 +79,18 @@ async function main(): Promise<void> {
         const p = params as { service: string; lines: number };
         return sup.logs(p.service, p.lines);
       }
+      case 'check-updates':
+        return sup.checkUpdates();
+      case 'skip-version':
+        return sup.skipVersion((params as { version: string }).version);
+      case 'config-get':
+        return sup.getConfig();
+      case 'config-set': {
+        const p = params as { key: string; value: string };
+        return sup.setConfig(p.key, p.value);
+      }
+      case 'upgrade':
+        return sup.upgrade(params as never);
       case 'shutdown':
         setTimeout(() => exit(0, 'shutdown requested (services left running)'), 100);
         return { ok: true };

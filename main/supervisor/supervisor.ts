@@ -16,7 +16,9 @@ import { fetchPackument } from '../core/registry';
 import { channelTarget } from '../core/update-policy';
 import { providerDigests, serverStartedAt, verifyRuntime, type Check, type Snapshot, type VerifyResult } from '../core/verify';
 import { nodeCommand } from '../core/control-client';
-import type { HomeStatus, OperationStatus, ServiceStatus } from '../core/status';
+import type { HomeStatus, OperationStatus, ServiceStatus, UpdateState } from '../core/status';
+import { checkForUpdates, readUpdateRecord } from '../core/update-check';
+import { parseSettingValue, setSetting, updateConfig, type Config } from '../core/config';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../core/protocol';
 import { Service, type ExitInfo } from './service';
 import { decideRestart, type RestartPolicy } from './restart-policy';
@@ -44,6 +46,7 @@ interface AgentActivity {
 export class Supervisor extends EventEmitter {
   readonly services: Record<ServiceName, Service> = { web: new Service('web'), agent: new Service('agent') };
   operation: OperationStatus | null = null;
+  update: UpdateState | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   /** What the user asked for. A crash restart happens only while this says running; Stop is never undone. */
   private desired: Record<ServiceName, 'running' | 'stopped'> = { web: 'stopped', agent: 'stopped' };
@@ -113,6 +116,7 @@ export class Supervisor extends EventEmitter {
       },
       supervisor: { pid: process.pid },
       operation: this.operation,
+      update: this.update,
     };
   }
 
@@ -218,6 +222,11 @@ export class Supervisor extends EventEmitter {
     });
   }
 
+  upgrade(params: ParamsOf<'upgrade'>): Promise<OperationOutcome> {
+    void params;
+    return Promise.reject(new AnimaError('ENOTYET', 'The one-click upgrade is not built yet'));
+  }
+
   verify(): Promise<VerifyResult> {
     const ctx = this.contextFor({});
     const version = this.services.web.version ?? ctx.config.runtime.version ?? null;
@@ -225,6 +234,48 @@ export class Supervisor extends EventEmitter {
       return Promise.resolve({ ok: false, version, checks: [{ name: 'running', ok: false, detail: `web is ${this.services.web.state}` }] });
     }
     return this.verifyNow(ctx, version);
+  }
+
+  /** Asks the registry now and publishes what it offers; installs nothing. */
+  async checkUpdates(): Promise<UpdateState> {
+    const ctx = this.contextFor({});
+    const failedUpgrade = this.update?.failedUpgrade;
+    try {
+      const r = await checkForUpdates(ctx);
+      this.update = { channel: r.channel, current: r.current, target: r.target, available: r.available, downgrade: r.downgrade, skipped: r.skipped, checkedAt: r.checkedAt, lastSuccessAt: r.checkedAt, ...(failedUpgrade ? { failedUpgrade } : {}) };
+    } catch (e) {
+      const rec = readUpdateRecord(ctx.paths.updateState);
+      this.update = {
+        ...(this.update ?? { channel: ctx.channel, current: ctx.config.runtime.version ?? null, target: null, available: false, downgrade: false, skipped: false }),
+        checkedAt: rec?.checkedAt ?? new Date().toISOString(),
+        lastSuccessAt: rec?.lastSuccessAt ?? null,
+        error: messageOf(e),
+      };
+    }
+    this.emitState();
+    return this.update;
+  }
+
+  skipVersion(version: string): UpdateState | null {
+    updateConfig(this.ctx.paths.config, (c) => {
+      if (!c.updates.skipped.includes(version)) c.updates.skipped.push(version);
+    });
+    this.contextFor({});
+    if (this.update && this.update.target === version) this.update = { ...this.update, skipped: true, available: false };
+    this.emitState();
+    return this.update;
+  }
+
+  getConfig(): Config {
+    return this.contextFor({}).config;
+  }
+
+  setConfig(key: string, value: string): Config {
+    const parsed = parseSettingValue(key, value);
+    const config = updateConfig(this.ctx.paths.config, (c) => setSetting(c, key, parsed));
+    this.contextFor({});
+    this.emitState();
+    return config;
   }
 
   logs(service: string, lines: number): string[] {
