@@ -9,6 +9,7 @@ import { layout, resolveHome } from '../core/home';
 import { runtimeStatus } from '../core/status';
 import type { OptionSpec, Parsed } from './args';
 import { describeInstallProgress, type Output } from './output';
+import { runUpgrade } from './supervisor-commands';
 
 export interface Invocation {
   parsed: Parsed;
@@ -123,14 +124,12 @@ export const runtimeCommands: Command[] = [
   },
   {
     name: 'upgrade',
-    summary: 'check for a newer version on the channel (--check)',
-    usage: 'animactl upgrade --check [--json]',
+    summary: 'the one-click upgrade (install, drain, swap, restart, verify, roll back on failure); --check only looks',
+    usage: 'animactl upgrade [--check] [--json]',
     options: { check: { type: 'boolean', description: 'only check, install nothing' }, ...json },
     async run(inv) {
       noExtraArgs(inv);
-      if (!inv.parsed.values.check) {
-        throw new AnimaError('ENOTYET', 'The one-click upgrade needs the supervisor, which this build does not have yet; use `animactl upgrade --check` and `animactl runtime install`.');
-      }
+      if (!inv.parsed.values.check) return runUpgrade(inv);
       const ctx = contextFor(inv);
       const r = await checkForUpdates(ctx);
       if (inv.parsed.values.json) {

@@ -286,3 +286,17 @@ function followFile(file: string, out: Output): Promise<number> {
     });
   });
 }
+
+/** `animactl upgrade`: hands the transaction to the supervisor and shows its progress. */
+export async function runUpgrade(inv: Invocation): Promise<number> {
+  const ctx = contextFor(inv);
+  const client = await ensureSupervisor(ctx.paths, inv.env);
+  try {
+    const outcome = await runOperation(client, inv, () => client.request('upgrade', { ...overrides(inv) }));
+    if (inv.parsed.values.json) inv.out.json(outcome);
+    else printOutcome(outcome, inv.out);
+    return outcome.ok ? 0 : 1;
+  } finally {
+    client.close();
+  }
+}

@@ -130,16 +130,15 @@ export function setConfigValue(file: string, key: string, value: unknown): Confi
     if (!(e instanceof AnimaError) || e.details?.key !== key) throw e;
     const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     setSetting(raw as Config, key, value);
-    let repaired: Config;
-    try {
-      repaired = validateConfig(file, raw);
-    } catch (again) {
+    const checked = ConfigSchema.safeParse(raw);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
       // Still wrong at KEY: the new value is the problem (exit 2), as for a valid file.
-      if (again instanceof AnimaError && again.details?.key === key) throw new UsageError(`"${key}" ${again.message.slice(again.message.indexOf(`"${key}" `) + key.length + 3)}`);
-      throw again;
+      if (issue.path.join('.') === key) throw new UsageError(`"${key}" ${issue.message}`);
+      validateConfig(file, raw); // throws the file's own error, naming the other key that is wrong
     }
-    writeConfig(file, repaired);
-    return repaired;
+    writeConfig(file, checked.data!);
+    return checked.data!;
   }
   return updateConfig(file, (c) => setSetting(c, key, value));
 }

@@ -1,14 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pacote from 'pacote';
+import type pacote from 'pacote';
 import semver from 'semver';
 import { AnimaError, UsageError, errorCode, messageOf } from './errors';
 import { writeJsonAtomic, fsyncDir } from './atomic';
 import { updateConfig } from './config';
 import type { Context } from './context';
 import { checkDeclaration, checkInstalledFiles } from './contract';
-import { pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
+import { loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
   type InstallRecord,
@@ -131,6 +131,15 @@ function activate(ctx: Context, version: string, previous: string | null, opts: 
   return pruneVersions(ctx.paths, ctx.packageName, config.runtime.keepVersions, [version, previous, ...(opts.protect ?? [])]);
 }
 
+/** Makes an installed version the one that runs next: the pin first (the truth), then `current`. No pruning. */
+export function pinAndSwap(ctx: Context, version: string): void {
+  updateConfig(ctx.paths.config, (c) => {
+    c.runtime.version = version;
+    c.runtime.package = ctx.packageName;
+  });
+  swapCurrent(ctx.paths, version);
+}
+
 /** Brings `current` back in line with the pin after an interrupted activation. Returns true if it changed anything. */
 export function reconcileCurrent(ctx: Context): boolean {
   const pin = ctx.config.runtime.version;
@@ -150,6 +159,7 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
   const total = Number((r.manifest.dist as Record<string, unknown> | undefined)?.size) || undefined;
   let bytes = 0;
   let lastReport = 0;
+  const pacote = await loadPacote();
   try {
     progress({ step: 'downloading', version: r.version, bytes, total });
     await pacote.tarball.stream(spec, async (stream) => {

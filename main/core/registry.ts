@@ -1,10 +1,15 @@
-import pacote from 'pacote';
+import type pacote from 'pacote';
 import semver from 'semver';
 import { AnimaError, errorCode, messageOf } from './errors';
 import type { NpmConfig } from './npm-config';
 import type { DistTags } from './update-policy';
 
 /** The registry a home installs from, and why that one, so errors can point at the setting to fix. */
+/** pacote costs more to load than the rest of the CLI: only the commands that talk to a registry pay for it. */
+export async function loadPacote(): Promise<typeof pacote> {
+  return (await import('pacote')).default;
+}
+
 export interface RegistryTarget {
   url: string;
   /** A phrase naming where the URL came from: "the --registry flag", "/home/u/.npmrc", … */
@@ -58,7 +63,7 @@ export function registryTimeoutMs(env: NodeJS.ProcessEnv = process.env): number 
 export async function fetchPackument(target: RegistryTarget, packageName: string, opts: { fresh: boolean; timeoutMs?: number }): Promise<Packument> {
   let doc: Record<string, unknown>;
   try {
-    doc = (await pacote.packument(
+    doc = (await (await loadPacote()).packument(
       packageName,
       pacoteOptions(target, packageName, {
         // make-fetch-happen serves a stale cached copy when revalidation fails (unless the
@@ -89,7 +94,7 @@ export async function fetchPackument(target: RegistryTarget, packageName: string
 export async function resolveVersion(target: RegistryTarget, packageName: string, spec: string, opts: { preferOffline?: boolean } = {}): Promise<ResolvedVersion> {
   let m: Record<string, unknown> & { version: string; _resolved?: string; _integrity?: string };
   try {
-    m = (await pacote.manifest(`${packageName}@${spec}`, pacoteOptions(target, packageName, { fullMetadata: true, ...(opts.preferOffline ? { preferOffline: true } : {}) }) as pacote.Options)) as unknown as typeof m;
+    m = (await (await loadPacote()).manifest(`${packageName}@${spec}`, pacoteOptions(target, packageName, { fullMetadata: true, ...(opts.preferOffline ? { preferOffline: true } : {}) }) as pacote.Options)) as unknown as typeof m;
   } catch (e) {
     throw registryError(e, target, packageName, spec);
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { writeJsonAtomic } from './atomic';
 import { AnimaError, isAnimaError, messageOf } from './errors';
 import type { Context } from './context';
@@ -64,4 +64,28 @@ function writeRecord(ctx: Context, record: UpdateCheckRecord): void {
   } catch {
     // A home we can't write to must not turn a good answer into a failure; the next check writes again.
   }
+}
+
+/** An upgrade that failed and was rolled back: shown to the user, never retried by itself. */
+export interface FailedUpgrade {
+  version: string;
+  at: string;
+  reason: string;
+}
+
+export function failedUpgradeFile(ctx: Context): string {
+  return ctx.paths.run + '/failed-upgrade.json';
+}
+
+export function readFailedUpgrade(ctx: Context): FailedUpgrade | null {
+  try {
+    return JSON.parse(readFileSync(failedUpgradeFile(ctx), 'utf8')) as FailedUpgrade;
+  } catch {
+    return null;
+  }
+}
+
+export function recordFailedUpgrade(ctx: Context, f: FailedUpgrade | null): void {
+  if (f) writeJsonAtomic(failedUpgradeFile(ctx), f);
+  else rmSync(failedUpgradeFile(ctx), { force: true });
 }

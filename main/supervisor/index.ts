@@ -102,6 +102,23 @@ async function main(): Promise<void> {
     control.broadcast({ event: 'progress', data });
   });
 
+  // A predecessor killed mid-upgrade left its record: finish or roll back before anything else.
+  void sup.resumeInterrupted().then(
+    (o) => o && log(`recovered an interrupted upgrade: ${o.message}`),
+    (e) => log(`recovering an interrupted upgrade failed: ${messageOf(e)}`),
+  );
+
+  // Update checks: periodic with jitter (and on demand); they publish, never install.
+  const scheduleCheck = (first: boolean) => {
+    const hours = sup.ctx.config.updates.checkIntervalHours;
+    const base = first ? Number(process.env.ANIMA_FIRST_UPDATE_CHECK_MS ?? 15_000) : hours * 3600_000;
+    const jitter = base * 0.1 * (Math.random() * 2 - 1);
+    setTimeout(() => {
+      void sup.checkUpdates().catch(() => {}).finally(() => scheduleCheck(false));
+    }, Math.max(1000, base + jitter)).unref();
+  };
+  scheduleCheck(true);
+
   process.on('SIGTERM', () => exit(0, 'SIGTERM (services left running)'));
   process.on('SIGINT', () => exit(0, 'SIGINT (services left running)'));
   process.on('SIGHUP', () => {});

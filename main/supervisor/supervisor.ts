@@ -17,11 +17,12 @@ import { channelTarget } from '../core/update-policy';
 import { providerDigests, serverStartedAt, verifyRuntime, type Check, type Snapshot, type VerifyResult } from '../core/verify';
 import { nodeCommand } from '../core/control-client';
 import type { HomeStatus, OperationStatus, ServiceStatus, UpdateState } from '../core/status';
-import { checkForUpdates, readUpdateRecord } from '../core/update-check';
+import { checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
 import { parseSettingValue, setSetting, updateConfig, type Config } from '../core/config';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../core/protocol';
 import { Service, type ExitInfo } from './service';
 import { decideRestart, type RestartPolicy } from './restart-policy';
+import { recoverUpgrade, upgrade } from './upgrade';
 
 export interface SupervisorOptions {
   home: string;
@@ -47,6 +48,8 @@ export class Supervisor extends EventEmitter {
   readonly services: Record<ServiceName, Service> = { web: new Service('web'), agent: new Service('agent') };
   operation: OperationStatus | null = null;
   update: UpdateState | null = null;
+  /** What a crash-recovery needs beyond the public status (the upgrade's from/to and snapshot), kept in run/operation.json. */
+  private operationData: Record<string, unknown> = {};
   private queue: Promise<unknown> = Promise.resolve();
   /** What the user asked for. A crash restart happens only while this says running; Stop is never undone. */
   private desired: Record<ServiceName, 'running' | 'stopped'> = { web: 'stopped', agent: 'stopped' };
@@ -88,9 +91,25 @@ export class Supervisor extends EventEmitter {
     return adopted;
   }
 
+  /** The operation a killed predecessor left in run/operation.json, if any. */
+  private interrupted: (Record<string, unknown> & { kind: string; step: string | null }) | null = null;
+
   private recoverOperationRecord(): void {
-    // An operation cut short by a crash left its record: nothing to resume for start/stop/restart.
+    try {
+      this.interrupted = JSON.parse(readFileSync(this.ctx.paths.operation, 'utf8'));
+    } catch {
+      this.interrupted = null;
+    }
+    // Start, stop and restart need no resuming; an upgrade does (resumeInterrupted).
     rmSync(this.ctx.paths.operation, { force: true });
+  }
+
+  /** Finishes or rolls back an upgrade the previous supervisor was killed in the middle of. */
+  async resumeInterrupted(): Promise<OperationOutcome | null> {
+    const rec = this.interrupted;
+    this.interrupted = null;
+    if (!rec || rec.kind !== 'upgrade') return null;
+    return recoverUpgrade(this, rec as never);
   }
 
   status(): HomeStatus {
@@ -140,7 +159,7 @@ export class Supervisor extends EventEmitter {
     this.emit('state', this.status());
   }
 
-  private progress(step: string, message: string, data?: Record<string, unknown>): void {
+  progress(step: string, message: string, data?: Record<string, unknown>): void {
     if (this.operation) {
       this.operation.step = step;
       this.writeOperationRecord();
@@ -150,22 +169,51 @@ export class Supervisor extends EventEmitter {
   }
 
   private writeOperationRecord(): void {
-    if (this.operation) writeJsonAtomic(this.ctx.paths.operation, { ...this.operation, pid: process.pid });
+    if (this.operation) writeJsonAtomic(this.ctx.paths.operation, { ...this.operationData, ...this.operation, pid: process.pid });
   }
 
-  /** One operation at a time in this supervisor, and across processes through the home's lock. */
-  run<T>(kind: string, fn: () => Promise<T>): Promise<T> {
+  /** Records a step (and what recovery needs to know) durably before doing it. */
+  recordStep(step: string, data: Record<string, unknown> = {}): void {
+    Object.assign(this.operationData, data);
+    if (this.operation) this.operation.step = step;
+    this.writeOperationRecord();
+  }
+
+  /**
+   * One operation at a time, in this supervisor and across processes (through the
+   * home's lock). A second request while one runs is refused, not queued: the user
+   * sees what is in progress and decides (spec/cli.md).
+   */
+  run<T>(kind: string, fn: () => Promise<T>, extra: Record<string, unknown> = {}): Promise<T> {
+    if (this.operation) {
+      const o = this.operation;
+      return Promise.reject(
+        new AnimaError('EBUSY', `Another operation "${o.kind}" in progress since ${o.startedAt} by pid ${o.pid ?? process.pid} on this home`, {
+          hint: 'Wait for it to finish; `animactl status` shows its progress.',
+          details: { operation: o.kind, startedAt: o.startedAt, pid: o.pid },
+        }),
+      );
+    }
+    this.operation = { kind, startedAt: new Date().toISOString(), step: null, pid: process.pid };
     const next = this.queue.then(async () => {
-      const lock = acquireLock(this.ctx.paths.lock, kind);
+      let lock;
+      try {
+        lock = acquireLock(this.ctx.paths.lock, kind);
+      } catch (e) {
+        this.operation = null;
+        throw e;
+      }
       this.operation = { kind, startedAt: lock.holder.startedAt, step: null, pid: process.pid };
+      this.operationData = { ...extra };
       this.writeOperationRecord();
       this.emitState();
       try {
         return await fn();
       } finally {
         this.operation = null;
+        this.operationData = {};
         rmSync(this.ctx.paths.operation, { force: true });
-        lock.release();
+        lock!.release();
         this.emitState();
       }
     });
@@ -173,7 +221,7 @@ export class Supervisor extends EventEmitter {
     return next;
   }
 
-  private contextFor(o: Overrides & { channel?: string }): Context {
+  contextFor(o: Overrides & { channel?: string }): Context {
     this.lastContext = createContext({ home: this.opts.home, registry: o.registry, package: o.package, channel: o.channel }, this.opts.env);
     return this.lastContext;
   }
@@ -200,11 +248,13 @@ export class Supervisor extends EventEmitter {
   }
 
   restart(params: ParamsOf<'restart'>): Promise<OperationOutcome> {
+    if (params.version || params.channel) {
+      // Changing versions is the upgrade transaction (with its rollback), up or down.
+      if (params.channel) this.setConfig('channel', params.channel);
+      return upgrade(this, { version: params.version, registry: params.registry, package: params.package, allowDowngrade: true });
+    }
     return this.run('restart', async () => {
       const ctx = this.contextFor(params);
-      if (params.version || params.channel) {
-        throw new AnimaError('ENOTYET', 'restart --version/--channel (upgrade or downgrade) is done by `animactl upgrade` in this build', { exitCode: 2 });
-      }
       const before = await this.snapshot(ctx);
       const forced = await this.stopServices(!!params.force);
       const version = await this.ensureRuntime(ctx);
@@ -223,8 +273,20 @@ export class Supervisor extends EventEmitter {
   }
 
   upgrade(params: ParamsOf<'upgrade'>): Promise<OperationOutcome> {
-    void params;
-    return Promise.reject(new AnimaError('ENOTYET', 'The one-click upgrade is not built yet'));
+    return upgrade(this, params);
+  }
+
+  /**
+   * Records a step durably, then goes on. ANIMA_TEST_HOLD_STEP (a test hook) parks the
+   * operation right after recording that step, so a test can kill the supervisor
+   * exactly there.
+   */
+  async checkpoint(step: string, data: Record<string, unknown> = {}): Promise<void> {
+    this.recordStep(step, data);
+    if (this.opts.env.ANIMA_TEST_HOLD_STEP === step) {
+      this.progress(step, `test hook: holding at step "${step}"`);
+      await new Promise(() => {});
+    }
   }
 
   verify(): Promise<VerifyResult> {
@@ -239,9 +301,11 @@ export class Supervisor extends EventEmitter {
   /** Asks the registry now and publishes what it offers; installs nothing. */
   async checkUpdates(): Promise<UpdateState> {
     const ctx = this.contextFor({});
-    const failedUpgrade = this.update?.failedUpgrade;
     try {
       const r = await checkForUpdates(ctx);
+      // A target whose upgrade failed is still offered, with the reason: the user decides whether to try again.
+      const failed = readFailedUpgrade(ctx);
+      const failedUpgrade = failed && failed.version === r.target ? failed : undefined;
       this.update = { channel: r.channel, current: r.current, target: r.target, available: r.available, downgrade: r.downgrade, skipped: r.skipped, checkedAt: r.checkedAt, lastSuccessAt: r.checkedAt, ...(failedUpgrade ? { failedUpgrade } : {}) };
     } catch (e) {
       const rec = readUpdateRecord(ctx.paths.updateState);
@@ -342,7 +406,7 @@ export class Supervisor extends EventEmitter {
     };
   }
 
-  private async startServices(ctx: Context, version: string): Promise<void> {
+  async startServices(ctx: Context, version: string): Promise<void> {
     if (!readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
     this.desired = { web: 'running', agent: 'running' };
     this.failures = { web: 0, agent: 0 };
@@ -361,7 +425,7 @@ export class Supervisor extends EventEmitter {
     while (Date.now() < deadline) {
       if (!web.alive) {
         const tail = tailLines(ctx.paths.log('web'), 15).join('\n');
-        const error = `web ${version} exited while starting. Last lines of ${ctx.paths.log('web')}:\n${tail}`;
+        const error = `web ${version} exited while starting.\nLast lines of ${ctx.paths.log('web')}:\n${tail}`;
         if (web.state === 'starting') web.transition('crashed', error);
         throw new AnimaError('ESTART', error, { details: { service: 'web', version, logTail: tail } });
       }
@@ -377,7 +441,7 @@ export class Supervisor extends EventEmitter {
     }
     await web.terminate(5000);
     const tail = tailLines(ctx.paths.log('web'), 15).join('\n');
-    const error = `web ${version} did not answer /api/health with 200 within ${Math.round(this.opts.webStartTimeoutMs / 1000)} s. Last lines of ${ctx.paths.log('web')}:\n${tail}`;
+    const error = `web ${version} did not answer /api/health with 200 within ${Math.round(this.opts.webStartTimeoutMs / 1000)} s.\nLast lines of ${ctx.paths.log('web')}:\n${tail}`;
     if (web.state === 'starting') web.transition('crashed', error);
     throw new AnimaError('ESTART', error, { details: { service: 'web', version, logTail: tail } });
   }
@@ -391,7 +455,7 @@ export class Supervisor extends EventEmitter {
     await delay(300);
     if (!agent.alive) {
       const tail = tailLines(ctx.paths.log('agent'), 15).join('\n');
-      const error = `agent ${version} exited while starting. Last lines of ${ctx.paths.log('agent')}:\n${tail}`;
+      const error = `agent ${version} exited while starting.\nLast lines of ${ctx.paths.log('agent')}:\n${tail}`;
       if (agent.state === 'starting') agent.transition('crashed', error);
       throw new AnimaError('ESTART', error, { details: { service: 'agent', version, logTail: tail } });
     }
@@ -447,7 +511,7 @@ export class Supervisor extends EventEmitter {
     return forced;
   }
 
-  private async snapshot(ctx: Context): Promise<Snapshot> {
+  async snapshot(ctx: Context): Promise<Snapshot> {
     return {
       webPid: this.services.web.pid,
       agentPid: this.services.agent.pid,
@@ -456,7 +520,7 @@ export class Supervisor extends EventEmitter {
     };
   }
 
-  private async verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult> {
+  async verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult> {
     this.progress('verifying', `Verifying ${version}`);
     return verifyRuntime({
       url: `http://127.0.0.1:${ctx.webPort}`,

@@ -1,0 +1,205 @@
+import semver from 'semver';
+import { AnimaError, isAnimaError, messageOf } from '../core/errors';
+import type { Context } from '../core/context';
+import { installVersion, pinAndSwap, type InstallProgress } from '../core/installer';
+import { fetchPackument, resolveVersion } from '../core/registry';
+import { pruneVersions } from '../core/runtime-store';
+import { channelTarget } from '../core/update-policy';
+import { recordFailedUpgrade } from '../core/update-check';
+import { tailLines } from '../core/log-tail';
+import type { Snapshot, VerifyResult } from '../core/verify';
+import type { OperationOutcome, ParamsOf } from '../core/protocol';
+import type { Supervisor } from './supervisor';
+
+/** Steps before the drain change nothing that runs: an interruption there needs no rollback. */
+const BEFORE_DRAIN = new Set(['resolving', 'downloading', 'installing-dependencies', 'validating', 'activating', 'installing', 'installed']);
+
+interface UpgradeRecord {
+  from: string | null;
+  to?: string;
+  before?: Snapshot;
+  wasRunning: boolean;
+}
+
+class VerificationFailed extends Error {
+  constructor(readonly result: VerifyResult) {
+    super('verification failed');
+  }
+}
+
+function describeInstall(p: InstallProgress): string {
+  switch (p.step) {
+    case 'resolving':
+      return `Resolving ${p.message ?? ''}`;
+    case 'downloading':
+      return `Downloading ${p.version}`;
+    case 'installing-dependencies':
+      return `Installing the dependencies of ${p.version}`;
+    case 'validating':
+      return `Checking ${p.version} against the runtime contract`;
+    case 'activating':
+      return `Activating ${p.version}`;
+  }
+}
+
+/** What failed, in the terms the user sees: the check or step, what it saw, and the log lines that explain it. */
+function describeFailure(e: unknown, ctx: Context): { check: string; detail: string; logTail?: string } {
+  if (e instanceof VerificationFailed) {
+    const c = e.result.checks.find((x) => !x.ok)!;
+    return { check: c.name, detail: c.detail, logTail: tailLines(ctx.paths.log('web'), 20).join('\n') };
+  }
+  if (isAnimaError(e) && e.code === 'ESTART') {
+    const service = String(e.details?.service ?? 'service');
+    return { check: `start-${service}`, detail: e.message.split('\n')[0], logTail: String(e.details?.logTail ?? '') };
+  }
+  return { check: isAnimaError(e) ? e.code : 'error', detail: messageOf(e) };
+}
+
+/** The version an upgrade goes to: an exact version or tag asked for, else what the channel offers. */
+async function resolveTarget(ctx: Context, requested: string | undefined): Promise<string | null> {
+  const registry = await ctx.registry();
+  if (requested) return (await resolveVersion(registry, ctx.packageName, requested)).version;
+  const doc = await fetchPackument(registry, ctx.packageName, { fresh: true });
+  const { target, reason } = channelTarget(ctx.channel, doc.distTags);
+  if (!target) throw new AnimaError('ENOTARGET', `Nothing to upgrade to on the ${ctx.channel} channel of ${ctx.packageName}: ${reason}`);
+  return target;
+}
+
+/**
+ * The one click (architecture.md, "Upgrade to V"): install V beside the running
+ * version; snapshot pids, startedAt and provider configs; drain; swap; start; verify
+ * every check of contract §6. Any failure after the drain puts the previous version
+ * back, restarts and verifies it, and reports both. Each step is recorded in
+ * run/operation.json before it happens, so a supervisor killed mid-way finishes or
+ * rolls back on its next start (recoverUpgrade).
+ */
+export function upgrade(sup: Supervisor, params: ParamsOf<'upgrade'> & { allowDowngrade?: boolean }): Promise<OperationOutcome> {
+  return sup.run('upgrade', async () => {
+    const ctx = sup.contextFor(params);
+    const from = ctx.config.runtime.version ?? null;
+    const wasRunning = sup.services.web.alive || sup.services.agent.alive;
+    await sup.checkpoint('resolving', { from, wasRunning } satisfies UpgradeRecord);
+    sup.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName} on ${(await ctx.registry()).url}`);
+    const target = await resolveTarget(ctx, params.version);
+    if (!target || target === from) return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
+    // Without an explicit version, only something newer is an upgrade; older (leaving canary) must be asked for by version.
+    if (!params.version && !params.allowDowngrade && from && !semver.gt(target, from)) {
+      return { operation: 'upgrade', ok: true, message: `Nothing newer on ${ctx.channel}: running ${from}, the channel offers ${target}${semver.lt(target, from) ? ` (downgrade with \`animactl restart --version ${target}\`)` : ''}`, version: from };
+    }
+
+    // Install beside the running version: nothing is stopped until V is complete and valid.
+    let installed;
+    try {
+      installed = await installVersion(ctx, target, {
+        activate: false,
+        onProgress: (p) => sup.progress(p.step, describeInstall(p), { ...p }),
+      });
+    } catch (e) {
+      const failure = describeFailure(e, ctx);
+      recordFailedUpgrade(ctx, { version: target, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
+      const still = wasRunning ? await sup.verifyNow(ctx, from!) : null;
+      sup.progress('failed', `Upgrade to ${target} failed before anything was stopped: ${failure.detail}`);
+      return {
+        operation: 'upgrade',
+        ok: false,
+        message: `Upgrade to ${target} failed while installing (${failure.check}): ${failure.detail}. Nothing was stopped; ${from ?? 'nothing'} ${wasRunning ? `keeps running${still?.ok ? ' (verified)' : ''}` : 'stays installed'}.`,
+        version: from,
+        failure,
+        ...(still ? { checks: still.checks } : {}),
+      };
+    }
+    const to = installed.version;
+    const before = await sup.snapshot(ctx);
+    await sup.checkpoint('installed', { to, before });
+
+    try {
+      await sup.checkpoint('draining');
+      await sup.stopServices(false);
+      await sup.checkpoint('swapping');
+      sup.progress('swapping', `Switching ${from ?? '(none)'} → ${to}`);
+      pinAndSwap(ctx, to);
+      await sup.checkpoint('starting');
+      const next = sup.contextFor(params);
+      await sup.startServices(next, to);
+      await sup.checkpoint('verifying');
+      const result = await sup.verifyNow(next, to, before);
+      if (!result.ok) throw new VerificationFailed(result);
+      await sup.checkpoint('verified');
+      pruneVersions(next.paths, next.packageName, next.config.runtime.keepVersions, [to, from]);
+      recordFailedUpgrade(next, null);
+      if (!wasRunning) await sup.stopServices(false);
+      sup.progress('done', `Upgraded ${from ?? '(none)'} → ${to}; verified`);
+      return { operation: 'upgrade', ok: true, message: `Upgraded ${from ?? '(none)'} → ${to}; verified`, version: to, checks: result.checks };
+    } catch (e) {
+      const failure = describeFailure(e, ctx);
+      const checks = e instanceof VerificationFailed ? e.result.checks : undefined;
+      return rollback(sup, ctx, { from, to, before, wasRunning }, failure, checks);
+    }
+  });
+}
+
+async function rollback(
+  sup: Supervisor,
+  ctx: Context,
+  rec: Required<Pick<UpgradeRecord, 'to' | 'before'>> & UpgradeRecord,
+  failure: { check: string; detail: string; logTail?: string },
+  checks?: VerifyResult['checks'],
+): Promise<OperationOutcome> {
+  const { from, to, before, wasRunning } = rec;
+  await sup.checkpoint('rolling-back', { failure });
+  sup.progress('rolling-back', `Upgrade to ${to} failed (${failure.check}: ${failure.detail}); putting ${from ?? 'the previous state'} back`, { failure });
+  recordFailedUpgrade(ctx, { version: to, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
+  await sup.stopServices(false);
+  if (!from) {
+    sup.progress('failed', `Upgrade to ${to} failed and there is no previous version to go back to`);
+    return { operation: 'upgrade', ok: false, message: `Installing ${to} failed (${failure.check}: ${failure.detail}); there was no previous version to roll back to.`, version: null, failure, checks };
+  }
+  pinAndSwap(ctx, from);
+  let verified = false;
+  let rollbackError = '';
+  if (wasRunning) {
+    try {
+      const back = sup.contextFor({});
+      await sup.startServices(back, from);
+      const v = await sup.verifyNow(back, from, before);
+      verified = v.ok;
+      if (!v.ok) rollbackError = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
+    } catch (e) {
+      rollbackError = messageOf(e);
+    }
+  }
+  const state = !wasRunning ? 'stays stopped, as it was' : verified ? 'runs again (verified)' : `was restarted but its verification failed too (${rollbackError})`;
+  sup.progress(verified || !wasRunning ? 'rolled-back' : 'failed', `Rolled back to ${from}: it ${state}`);
+  return {
+    operation: 'upgrade',
+    ok: false,
+    message: `Upgrade to ${to} failed: ${failure.check}: ${failure.detail}. Rolled back to ${from}, which ${state}.`,
+    version: from,
+    rolledBack: { to: from, verified },
+    failure,
+    checks,
+  };
+}
+
+/**
+ * Finishes an upgrade that a killed supervisor left half-way (found in run/operation.json):
+ * verified → keep the new version; before the drain → nothing had changed; anything
+ * in between → roll back to the previous version and verify it. Never left in between.
+ */
+export function recoverUpgrade(sup: Supervisor, record: UpgradeRecord & { step: string | null }): Promise<OperationOutcome> {
+  return sup.run('recover-upgrade', async () => {
+    const ctx = sup.contextFor({});
+    const { from, to, before, wasRunning, step } = record;
+    if (!to || !before || step === null || BEFORE_DRAIN.has(step)) {
+      sup.progress('rolled-back', `An interrupted upgrade (at ${step}) had changed nothing; ${from} stays`);
+      if (from && wasRunning && !sup.services.web.alive) await sup.startServices(ctx, from);
+      return { operation: 'recover-upgrade', ok: true, message: `Interrupted upgrade discarded; ${from} kept`, version: from };
+    }
+    if (step === 'verified') {
+      pinAndSwap(ctx, to);
+      sup.progress('done', `An interrupted upgrade to ${to} had been verified; keeping it`);
+      return { operation: 'recover-upgrade', ok: true, message: `Upgrade to ${to} completed after a supervisor restart`, version: to };
+    }
+    return rollback(sup, ctx, { from, to, before, wasRunning }, { check: 'interrupted', detail: `the supervisor stopped during the upgrade (at "${step}")` });
+  });
+}
