@@ -33,6 +33,8 @@ export function processStartTime(pid: number): string | null {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // The command name may hold spaces and parentheses: fields start after the last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A zombie has exited; only its parent hasn't reaped it yet (common for detached processes in containers).
+      if (fields[0] === 'Z' || fields[0] === 'X') return null;
       return `${linuxBootId() ?? 'boot'}:${fields[19]}`;
     } catch {
       return null;
@@ -48,7 +50,7 @@ export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
+    return process.platform !== 'linux' || processStartTime(pid) !== null;
   } catch (e) {
     // EPERM: it exists but belongs to someone else.
     return errorCode(e) === 'EPERM';

@@ -1,7 +1,8 @@
 // A test world: a real registry with the reference runtime published in the
 // versions and broken variants tests need, a sandboxed HOME and npm cache, fresh
 // Anima homes, and the real CLI run as a child process.
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -20,6 +21,11 @@ export interface CliResult {
 
 export interface World {
   registry: TestRegistry;
+  /**
+   * A home ready for supervised runs: its own free web port, short test timeouts.
+   * Every supervisor and service started on it is killed by close().
+   */
+  supervisedHome(extraEnv?: NodeJS.ProcessEnv): Promise<{ home: string; port: number; env: NodeJS.ProcessEnv }>;
   tmp: string;
   /** Environment for children: HOME and the npm cache sandboxed, the registry chosen. */
   env: NodeJS.ProcessEnv;
@@ -53,8 +59,27 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
     TMPDIR: process.env.TMPDIR ?? tmpdir(),
   };
   let homes = 0;
+  const supervised: string[] = [];
   const world: World = {
     registry,
+    async supervisedHome(extraEnv = {}) {
+      const home = join(tmp, `home-${++homes}`);
+      const port = await freePort();
+      supervised.push(home);
+      return {
+        home,
+        port,
+        env: {
+          ANIMA_HOME: home,
+          ANIMA_WEB_PORT: String(port),
+          ANIMA_WEB_START_TIMEOUT_MS: '8000',
+          ANIMA_RESTART_BASE_MS: '100',
+          ANIMA_SUPERVISOR_IDLE_MS: '600000',
+          ANIMA_FIRST_UPDATE_CHECK_MS: '600000',
+          ...extraEnv,
+        },
+      };
+    },
     tmp,
     env,
     newHome: () => join(tmp, `home-${++homes}`),
@@ -81,6 +106,7 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
       });
     },
     async close() {
+      for (const home of supervised) killHome(home);
       await registry.close();
       rmSync(tmp, { recursive: true, force: true });
     },
@@ -89,4 +115,31 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
   await registry.publish(buildTinyDep(join(tmp, 'pkgs'), '1.1.0'));
   if (opts.standard !== false) await publishStandardRuntimes(world);
   return world;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Test cleanup: SIGKILL whatever a home's pid files name (supervisor, web, agent), so no test leaves processes behind. */
+export function killHome(home: string): void {
+  for (const f of ['supervisor.pid', 'web.pid', 'agent.pid']) {
+    try {
+      const { pid } = JSON.parse(readFileSync(join(home, 'run', f), 'utf8'));
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Not running.
+    }
+  }
+}
+
+export function readJson<T = any>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
 }

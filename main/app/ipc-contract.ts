@@ -1,0 +1,141 @@
+/**
+ * The one IPC contract between the Electron main process, the preload and the renderer
+ * (the idea of GitHub Desktop's ipc-shared.ts): every invoke method with the zod schema
+ * of its single argument and the type of its result, and every main→renderer event with
+ * its payload type.
+ *
+ * - main registers one `ipcMain.handle` per method (ipc-handlers.ts validates the argument
+ *   with the schema below, main.ts checks the sender frame first);
+ * - the preload exposes `window.anima` generated from INVOKE_METHODS and EVENT_NAMES;
+ * - the renderer imports only the types (`import type`), so no zod reaches it.
+ *
+ * No `electron` import here: this file is loaded by Node tests too.
+ */
+import { z } from 'zod';
+import type { HomeStatus, UpdateState } from '../core/status';
+import type { ErrorBody, OperationOutcome, ProgressEvent } from '../core/protocol';
+
+const none = z.undefined();
+const force = z.object({ force: z.boolean().optional() }).strict().optional();
+const version = z.string().min(1).max(100).regex(/^[0-9A-Za-z.+-]+$/, 'must be a version such as 1.4.2');
+
+/** Settings the window may change (a subset of core/config.ts SETTINGS, by design). */
+export const WINDOW_SETTINGS = ['channel', 'updates.checkIntervalHours', 'drainTimeoutSeconds'] as const;
+export type WindowSetting = (typeof WINDOW_SETTINGS)[number];
+
+export const LOG_SERVICES = ['web', 'agent', 'supervisor', 'manager'] as const;
+export type LogService = (typeof LOG_SERVICES)[number];
+
+/** Each invoke method and the schema of its (single, optional) argument. */
+export const INVOKE = {
+  getState: none,
+  start: none,
+  stop: force,
+  restart: force,
+  checkForUpdates: none,
+  upgrade: z.object({ version: version.optional() }).strict().optional(),
+  skipVersion: z.object({ version }).strict(),
+  getSettings: none,
+  setSetting: z.object({ key: z.enum(WINDOW_SETTINGS), value: z.string().max(100) }).strict(),
+  setLaunchAtLogin: z.object({ enabled: z.boolean() }).strict(),
+  getLogs: z.object({ service: z.enum(LOG_SERVICES), lines: z.number().int().min(1).max(500) }).strict(),
+  openDashboard: none,
+  showLog: z.object({ service: z.enum(LOG_SERVICES) }).strict(),
+} as const satisfies Record<string, z.ZodType>;
+
+export type InvokeMethod = keyof typeof INVOKE;
+export const INVOKE_METHODS = Object.keys(INVOKE) as InvokeMethod[];
+export type ArgOf<M extends InvokeMethod> = z.input<(typeof INVOKE)[M]>;
+
+/** The IPC channel name of a method: one namespace, so nothing else can collide. */
+export function invokeChannel(m: InvokeMethod): string {
+  return `anima:invoke:${m}`;
+}
+
+/** A failure crosses IPC as data (Electron would flatten a thrown error into a string). */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
+
+export interface Settings {
+  channel: 'stable' | 'canary';
+  checkIntervalHours: number;
+  drainTimeoutSeconds: number;
+  webPort: number;
+  launchAtLogin: boolean;
+  /** Where launch-at-login is not available (a development build), in words. */
+  launchAtLoginUnavailable?: string;
+}
+
+/** The outcome of the last operation the user started (from the window, the tray or the CLI). */
+export interface OutcomeView {
+  operation: string;
+  ok: boolean;
+  message: string;
+  at: string;
+  outcome?: OperationOutcome;
+  error?: ErrorBody;
+}
+
+export type Connection = 'connecting' | 'connected' | 'not-running';
+
+/** Everything the window and the tray render. */
+export interface AppState {
+  home: string;
+  appVersion: string;
+  connection: Connection;
+  /** From the supervisor while connected; read from the home when none runs. */
+  status: HomeStatus | null;
+  /** Why there is no status (a config.json broken by hand…). */
+  error: string | null;
+  /** The operation this app asked for, while it runs. */
+  busy: string | null;
+  /** Progress of the current (or last) operation, in order. */
+  progress: ProgressEvent[];
+  lastOutcome: OutcomeView | null;
+}
+
+export interface InvokeResults {
+  getState: AppState;
+  start: Result<OperationOutcome>;
+  stop: Result<OperationOutcome>;
+  restart: Result<OperationOutcome>;
+  checkForUpdates: Result<UpdateState | null>;
+  upgrade: Result<OperationOutcome>;
+  skipVersion: Result<UpdateState | null>;
+  getSettings: Result<Settings>;
+  setSetting: Result<Settings>;
+  setLaunchAtLogin: Result<Settings>;
+  getLogs: Result<string[]>;
+  openDashboard: Result<null>;
+  showLog: Result<null>;
+}
+
+/** main → renderer events. */
+export interface EventPayloads {
+  state: AppState;
+  progress: ProgressEvent;
+  outcome: OutcomeView;
+  /** A notification was clicked: bring this part of the window into view. */
+  focus: { section: 'update' | 'operation' };
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: EventName[] = ['state', 'progress', 'outcome', 'focus'];
+
+export function eventChannel(e: EventName): string {
+  return `anima:event:${e}`;
+}
+
+type MethodFn<M extends InvokeMethod> = undefined extends ArgOf<M>
+  ? (arg?: ArgOf<M>) => Promise<InvokeResults[M]>
+  : (arg: ArgOf<M>) => Promise<InvokeResults[M]>;
+
+/** `window.anima`, as the preload exposes it. */
+export type AnimaApi = { [M in InvokeMethod]: MethodFn<M> } & {
+  /** Subscribes to a main→renderer event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+};
+
+declare global {
+  interface Window {
+    anima: AnimaApi;
+  }
+}

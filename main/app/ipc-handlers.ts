@@ -1,0 +1,107 @@
+import { readConfig, setConfigValue, parseSettingValue, type Config } from '../core/config';
+import { createContext } from '../core/context';
+import { tailLines } from '../core/log-tail';
+import type { UpdateState } from '../core/status';
+import type { OperationOutcome } from '../core/protocol';
+import { INVOKE, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type Result, type Settings, type LogService } from './ipc-contract';
+import { errorBody, type SupervisorLink } from './supervisor-link';
+
+/** What only the Electron shell can do; main.ts passes the real ones, the tests their own. */
+export interface ShellActions {
+  openDashboard(): Promise<void>;
+  /** Opens a log file in the user's viewer. */
+  showLog(file: string, service: LogService): Promise<void>;
+  launchAtLogin: {
+    get(): boolean;
+    set(enabled: boolean): void;
+    /** Why the option can't be used here, if it can't. */
+    unavailable?: string;
+  };
+}
+
+export type Handlers = { [M in InvokeMethod]: (arg: unknown) => Promise<InvokeResults[M]> };
+
+async function attempt<T>(fn: () => Promise<T> | T): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    return { ok: false, error: errorBody(e) };
+  }
+}
+
+/**
+ * The IPC handlers, free of Electron: main.ts registers them with ipcMain (after checking
+ * the sender frame), and the renderer tests call the same functions through a Playwright
+ * bridge. Every argument is validated with the contract's zod schema first; a bad one is
+ * answered as an EINVALID error, never acted on.
+ */
+export function createHandlers(link: SupervisorLink, shell: ShellActions): Handlers {
+  const settings = async (): Promise<Settings> => {
+    const c = link.current();
+    const config = c ? ((await c.request('config-get', {})) as Config) : readConfig(link.paths.config);
+    let webPort = config.web.port;
+    try {
+      webPort = createContext({ home: link.paths.home }, link.env).webPort;
+    } catch {
+      // config.json was readable above; keep its port.
+    }
+    return {
+      channel: config.channel,
+      checkIntervalHours: config.updates.checkIntervalHours,
+      drainTimeoutSeconds: config.drainTimeoutSeconds,
+      webPort,
+      launchAtLogin: shell.launchAtLogin.get(),
+      ...(shell.launchAtLogin.unavailable ? { launchAtLoginUnavailable: shell.launchAtLogin.unavailable } : {}),
+    };
+  };
+
+  const impl: { [M in InvokeMethod]: (arg: any) => Promise<InvokeResults[M]> } = {
+    getState: async () => link.state,
+    start: () => link.operation('start', async () => (await link.ensure()).request('start', {})),
+    stop: (a?: { force?: boolean }) => link.stop(!!a?.force),
+    restart: (a?: { force?: boolean }) => link.operation('restart', async () => (await link.ensure()).request('restart', a?.force ? { force: true } : {})),
+    upgrade: (a?: { version?: string }) =>
+      link.operation(a?.version ? `upgrade to ${a.version}` : 'upgrade', async () => (await link.ensure()).request('upgrade', a?.version ? { version: a.version } : {})) as Promise<Result<OperationOutcome>>,
+    checkForUpdates: () => attempt(async () => (await link.request('check-updates', {})) as UpdateState | null),
+    skipVersion: (a: { version: string }) => attempt(async () => (await link.request('skip-version', { version: a.version })) as UpdateState | null),
+    getSettings: () => attempt(settings),
+    setSetting: (a: { key: string; value: string }) =>
+      attempt(async () => {
+        const c = link.current();
+        if (c) await c.request('config-set', { key: a.key, value: a.value });
+        else {
+          // No supervisor: the same validated write `animactl config set` does.
+          setConfigValue(link.paths.config, a.key, parseSettingValue(a.key, a.value));
+          await link.start();
+        }
+        return settings();
+      }),
+    setLaunchAtLogin: (a: { enabled: boolean }) =>
+      attempt(async () => {
+        shell.launchAtLogin.set(a.enabled);
+        return settings();
+      }),
+    getLogs: (a: { service: LogService; lines: number }) =>
+      attempt(async () => {
+        const c = link.current();
+        if (c && a.service !== 'manager') return (await c.request('logs', { service: a.service, lines: a.lines })) as string[];
+        return tailLines(link.paths.log(a.service), a.lines);
+      }),
+    openDashboard: () => attempt(async () => (await shell.openDashboard(), null)),
+    showLog: (a: { service: LogService }) => attempt(async () => (await shell.showLog(link.paths.log(a.service), a.service), null)),
+  };
+
+  const handlers = {} as Record<InvokeMethod, (arg: unknown) => Promise<unknown>>;
+  for (const m of INVOKE_METHODS) {
+    handlers[m] = async (arg: unknown) => {
+      const parsed = INVOKE[m].safeParse(arg);
+      if (!parsed.success) {
+        if (m === 'getState') throw new Error(`invalid argument for ${m}`);
+        const issue = parsed.error.issues[0];
+        return { ok: false, error: { code: 'EINVALID', message: `Invalid argument for ${m}: ${issue.path.join('.') || '(argument)'} ${issue.message}` } };
+      }
+      return (impl[m] as (a: unknown) => Promise<unknown>)(parsed.data);
+    };
+  }
+  return handlers as Handlers;
+}

@@ -1,0 +1,30 @@
+/** Command-line handling for the app, pure. */
+export interface AppArgs {
+  /** --home PATH or --home=PATH */
+  home?: string;
+  /** --hidden: started at login; stay in the tray. */
+  hidden: boolean;
+}
+
+export function parseAppArgs(argv: readonly string[]): AppArgs {
+  const out: AppArgs = { hidden: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--hidden') out.hidden = true;
+    else if (a === '--home' && i + 1 < argv.length) out.home = argv[++i];
+    else if (a.startsWith('--home=')) out.home = a.slice('--home='.length);
+  }
+  if (out.home !== undefined && out.home.trim() === '') delete out.home;
+  return out;
+}
+
+/**
+ * Open the status window at launch (an explicit launch deserves a window), except when
+ * started hidden at login with a tray to live in. With no tray it always opens.
+ * GNOME shows no tray without the AppIndicator extension, so there the window opens anyway.
+ */
+export function showWindowOnLaunch(o: { hidden: boolean; trayCreated: boolean; platform: NodeJS.Platform; desktop?: string }): boolean {
+  if (!o.trayCreated) return true;
+  if (o.platform === 'linux' && /gnome/i.test(o.desktop ?? '')) return true;
+  return !o.hidden;
+}

@@ -1,0 +1,387 @@
+// The Electron entry: tray, status window, dashboard window, notifications, login item.
+// Thin on purpose: the logic lives in the Electron-free modules beside it (tested in Node),
+// and the supervisor owns the services (this app can quit or crash without touching them).
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, session, shell, Tray, type MenuItemConstructorOptions, type Session, type WebContents } from 'electron';
+import log from 'electron-log/main';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { resolveHome } from '../core/home';
+import { messageOf } from '../core/errors';
+import { SupervisorLink } from './supervisor-link';
+import { createHandlers, type ShellActions } from './ipc-handlers';
+import { eventChannel, INVOKE_METHODS, invokeChannel, type EventName, type EventPayloads } from './ipc-contract';
+import { buildTrayMenu, trayTooltip, type MenuAction, type TrayMenuItem } from './tray-menu';
+import { trayIconFile, trayIconState } from './tray-icon';
+import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from './window-options';
+import { dashboardAction, isSafeExternalUrl, isSameOrigin, isTrustedRendererUrl } from './navigation';
+import { RENDERER_CSP } from './csp';
+import { updateNotification, upgradeNotification, type NotificationSpec } from './notify-policy';
+import { linuxAutostartEnabled, setLinuxAutostart } from './autostart';
+import { parseAppArgs, showWindowOnLaunch } from './launch';
+import { dashboardUnavailableHtml, dataUrl } from './dashboard-page';
+
+const APP_ID = 'ai.meetquinn.anima.desktop';
+const args = parseAppArgs(process.argv.slice(1));
+const home = resolveHome(args.home);
+const explicitHome = args.home !== undefined || !!process.env.ANIMA_HOME;
+
+// One instance per home: a second launch for the same home focuses the first one's window.
+if (explicitHome) {
+  app.setPath('userData', join(app.getPath('appData'), 'Anima Desktop', `home-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`));
+}
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+
+// Module-level references: a garbage-collected Tray disappears from the panel.
+let tray: Tray | null = null;
+let statusWindow: BrowserWindow | null = null;
+let dashboardWindow: BrowserWindow | null = null;
+let dashboardShowsPlaceholder = false;
+let link: SupervisorLink;
+let quitting = false;
+const notifiedVersions = new Set<string>();
+const notifiedOutcomes = new Set<string>();
+
+const appRoot = app.getAppPath();
+const distDir = join(appRoot, 'dist');
+const rendererFile = join(distDir, 'renderer', 'index.html');
+const rendererUrl = pathToFileURL(rendererFile).href;
+const resourcesDir = app.isPackaged ? process.resourcesPath : join(appRoot, 'resources');
+const appIcon = app.isPackaged ? undefined : join(appRoot, 'resources', 'icons', 'icon.png');
+
+if (!app.requestSingleInstanceLock({ home })) {
+  app.quit();
+} else {
+  app.on('second-instance', () => showStatusWindow());
+  app.whenReady().then(main, (e) => {
+    log.error(`startup failed: ${messageOf(e)}`);
+    app.exit(1);
+  });
+}
+
+function setupLogging(): void {
+  const file = join(home, 'logs', 'manager.log');
+  mkdirSync(join(home, 'logs'), { recursive: true });
+  log.transports.file.resolvePathFn = () => file;
+  log.transports.file.maxSize = 5 * 1024 * 1024;
+  log.info(`Anima Desktop ${app.getVersion()} starting for ${home} (pid ${process.pid})`);
+}
+
+/** Deny every permission (camera, notifications from pages, geolocation…) and lock navigation everywhere. */
+function hardenSession(s: Session): void {
+  s.setPermissionRequestHandler((_wc, permission, callback) => {
+    log.warn(`denied permission request: ${permission}`);
+    callback(false);
+  });
+  s.setPermissionCheckHandler(() => false);
+}
+
+function hardenContents(): void {
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      openExternalVetted(url);
+      return { action: 'deny' };
+    });
+  });
+}
+
+function openExternalVetted(url: string): void {
+  if (isSafeExternalUrl(url)) void shell.openExternal(url);
+  else log.warn(`refused to open ${url}`);
+}
+
+function send<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+  if (statusWindow && !statusWindow.isDestroyed()) statusWindow.webContents.send(eventChannel(event), payload);
+}
+
+// ------------------------------------------------------------------ status window
+
+function showStatusWindow(section?: 'update' | 'operation'): void {
+  if (statusWindow && !statusWindow.isDestroyed()) {
+    if (statusWindow.isMinimized()) statusWindow.restore();
+    statusWindow.show();
+    statusWindow.focus();
+    if (section) send('focus', { section });
+    return;
+  }
+  statusWindow = new BrowserWindow(statusWindowOptions({ preload: join(distDir, 'preload.cjs'), icon: appIcon, title: `Anima Desktop: ${home}` }));
+  const wc = statusWindow.webContents;
+  lockToRenderer(wc);
+  statusWindow.once('ready-to-show', () => {
+    statusWindow?.show();
+    if (section) send('focus', { section });
+  });
+  statusWindow.on('closed', () => {
+    statusWindow = null;
+    if (!tray && !quitting) app.quit();
+  });
+  void statusWindow.loadFile(rendererFile);
+}
+
+function lockToRenderer(wc: WebContents): void {
+  wc.on('will-navigate', (e, url) => {
+    if (isTrustedRendererUrl(url, rendererUrl)) return;
+    e.preventDefault();
+    openExternalVetted(url);
+  });
+  wc.on('will-redirect', (e, url) => {
+    if (!isTrustedRendererUrl(url, rendererUrl)) e.preventDefault();
+  });
+}
+
+// ------------------------------------------------------------------ dashboard window
+
+function dashboardUrl(): string | null {
+  return link.state.status?.services.web.url ?? null;
+}
+
+function webRunning(): boolean {
+  return link.state.status?.services.web.state === 'running';
+}
+
+function showDashboardPlaceholder(reason: string, starting = false): void {
+  if (!dashboardWindow || dashboardWindow.isDestroyed()) return;
+  dashboardShowsPlaceholder = true;
+  void dashboardWindow.loadURL(dataUrl(dashboardUnavailableHtml({ url: dashboardUrl() ?? 'http://127.0.0.1', reason, home, starting })));
+}
+
+function loadDashboard(): void {
+  if (!dashboardWindow || dashboardWindow.isDestroyed()) return;
+  const url = dashboardUrl();
+  if (!url || !webRunning()) {
+    const web = link.state.status?.services.web.state ?? 'stopped';
+    showDashboardPlaceholder(link.state.connection === 'not-running' ? 'Anima is not running.' : `The web service is ${web}.`, web === 'starting');
+    return;
+  }
+  dashboardShowsPlaceholder = false;
+  void dashboardWindow.loadURL(url);
+}
+
+async function openDashboard(): Promise<void> {
+  if (!dashboardWindow || dashboardWindow.isDestroyed()) {
+    dashboardWindow = new BrowserWindow(dashboardWindowOptions({ icon: appIcon }));
+    const wc = dashboardWindow.webContents;
+    const guard = (e: { preventDefault(): void }, url: string) => {
+      const action = dashboardAction(url);
+      if (action) {
+        e.preventDefault();
+        if (action === 'start') void startFromDashboard();
+        else if (action === 'retry') loadDashboard();
+        else showStatusWindow();
+        return;
+      }
+      const allowed = dashboardUrl();
+      if (allowed && isSameOrigin(url, allowed)) return;
+      if (url.startsWith('data:text/html') && dashboardShowsPlaceholder) return;
+      e.preventDefault();
+      openExternalVetted(url);
+    };
+    wc.on('will-navigate', guard);
+    wc.on('will-redirect', guard);
+    wc.on('did-fail-load', (_e, code, description, url, isMainFrame) => {
+      if (!isMainFrame || code === -3) return; // -3: aborted by our own navigation
+      log.warn(`dashboard failed to load ${url}: ${description} (${code})`);
+      showDashboardPlaceholder(`The dashboard at ${url} did not answer (${description}).`);
+    });
+    dashboardWindow.once('ready-to-show', () => dashboardWindow?.show());
+    dashboardWindow.on('closed', () => (dashboardWindow = null));
+    loadDashboard();
+    return;
+  }
+  dashboardWindow.show();
+  dashboardWindow.focus();
+  if (dashboardShowsPlaceholder) loadDashboard();
+}
+
+async function startFromDashboard(): Promise<void> {
+  showDashboardPlaceholder('Starting the services…', true);
+  await runAction('start');
+  loadDashboard();
+}
+
+// ------------------------------------------------------------------ tray
+
+function toElectronMenu(items: TrayMenuItem[]): MenuItemConstructorOptions[] {
+  return items.map((i) => {
+    if (i.type === 'separator') return { type: 'separator' };
+    if (i.type === 'submenu') return { label: i.label, submenu: toElectronMenu(i.submenu ?? []) };
+    return { label: i.label, enabled: i.enabled !== false, click: i.action ? () => void runAction(i.action!) : undefined };
+  });
+}
+
+function refreshTray(): void {
+  if (!tray || tray.isDestroyed()) return;
+  const state = link.state;
+  const icon = nativeImage.createFromPath(trayIconFile(resourcesDir, trayIconState(state), process.platform));
+  if (process.platform === 'darwin') icon.setTemplateImage(true);
+  tray.setImage(icon);
+  tray.setToolTip(trayTooltip(state));
+  // Linux: clicks may never arrive, so the context menu is the tray; set it again on every change.
+  tray.setContextMenu(Menu.buildFromTemplate(toElectronMenu(buildTrayMenu(state))));
+}
+
+function createTray(): boolean {
+  try {
+    const icon = nativeImage.createFromPath(trayIconFile(resourcesDir, trayIconState(link.state), process.platform));
+    if (process.platform === 'darwin') icon.setTemplateImage(true);
+    tray = new Tray(icon);
+    tray.on('click', () => showStatusWindow());
+    refreshTray();
+    return true;
+  } catch (e) {
+    log.warn(`no tray: ${messageOf(e)}`);
+    tray = null;
+    return false;
+  }
+}
+
+async function runAction(action: MenuAction): Promise<void> {
+  log.info(`action: ${action}`);
+  switch (action) {
+    case 'open-dashboard':
+      return openDashboard();
+    case 'start':
+      await handlers.start(undefined);
+      return;
+    case 'stop':
+      await handlers.stop(undefined);
+      return;
+    case 'restart':
+      await handlers.restart(undefined);
+      return;
+    case 'upgrade': {
+      const target = link.state.status?.update?.target;
+      showStatusWindow('operation');
+      await handlers.upgrade(target && link.state.status?.update?.downgrade ? { version: target } : undefined);
+      return;
+    }
+    case 'check-updates':
+      await handlers.checkForUpdates(undefined);
+      return;
+    case 'open-window':
+      return showStatusWindow();
+    case 'view-logs':
+      return void (await shell.openPath(join(home, 'logs')));
+    case 'quit-leave-running':
+      quitting = true;
+      app.quit();
+      return;
+    case 'quit-and-stop':
+      quitting = true;
+      await link.stop(false);
+      app.quit();
+      return;
+  }
+}
+
+// ------------------------------------------------------------------ notifications
+
+function notify(spec: NotificationSpec): void {
+  if (!Notification.isSupported()) return;
+  const n = new Notification({ title: spec.title, body: spec.body, ...(appIcon ? { icon: appIcon } : {}) });
+  n.on('click', () => showStatusWindow(spec.section));
+  n.show();
+}
+
+// ------------------------------------------------------------------ login item
+
+const loginArgs = (): string[] => [...(app.isPackaged ? [] : [appRoot]), '--hidden', ...(explicitHome ? ['--home', home] : [])];
+
+const launchAtLogin: ShellActions['launchAtLogin'] = {
+  get: () => (process.platform === 'linux' ? linuxAutostartEnabled() : app.getLoginItemSettings({ args: loginArgs() }).openAtLogin),
+  set: (enabled) => {
+    if (process.platform === 'linux') setLinuxAutostart(enabled, process.execPath, loginArgs());
+    else app.setLoginItemSettings({ openAtLogin: enabled, args: loginArgs() });
+  },
+  ...(app.isPackaged ? {} : { unavailable: 'This is a development build: launch at login starts it from this checkout.' }),
+};
+
+// ------------------------------------------------------------------ wiring
+
+let handlers: ReturnType<typeof createHandlers>;
+
+function installTestHooks(): void {
+  const flat = (items: TrayMenuItem[], prefix = ''): { label: string; enabled: boolean; action?: MenuAction }[] =>
+    items.flatMap((i) => (i.type === 'separator' ? [] : i.type === 'submenu' ? flat(i.submenu ?? [], `${i.label} > `) : [{ label: prefix + (i.label ?? ''), enabled: i.enabled !== false, action: i.action }]));
+  (globalThis as Record<string, unknown>).__animaTest = {
+    menuTemplate: () => flat(buildTrayMenu(link.state)).map(({ label, enabled }) => ({ label, enabled })),
+    clickMenu: async (label: string) => {
+      const item = flat(buildTrayMenu(link.state)).find((i) => i.label === label || i.label.endsWith(` > ${label}`));
+      if (!item || !item.action) throw new Error(`no tray item "${label}"`);
+      if (!item.enabled) throw new Error(`tray item "${label}" is disabled`);
+      await runAction(item.action);
+    },
+    state: () => link.state,
+    hasTray: () => !!tray,
+  };
+}
+
+async function main(): Promise<void> {
+  setupLogging();
+  hardenContents();
+  hardenSession(session.defaultSession);
+  hardenSession(session.fromPartition(DASHBOARD_PARTITION));
+  // The status window's CSP as a header too (the <meta> in index.html covers file: loads).
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
+  });
+
+  link = new SupervisorLink({ home, appVersion: app.getVersion(), log: (m) => log.info(m) });
+  handlers = createHandlers(link, {
+    openDashboard,
+    showLog: async (file) => {
+      const err = await shell.openPath(file);
+      if (err) throw new Error(`Could not open ${file}: ${err}`);
+    },
+    launchAtLogin,
+  });
+
+  for (const m of INVOKE_METHODS) {
+    ipcMain.handle(invokeChannel(m), (event, arg) => {
+      const url = event.senderFrame?.url;
+      if (!isTrustedRendererUrl(url, rendererUrl)) {
+        log.warn(`rejected IPC ${m} from ${url ?? 'a frame that is gone'}`);
+        throw new Error('Rejected: this request did not come from the Anima Desktop window');
+      }
+      return handlers[m](arg);
+    });
+  }
+
+  link.on('state', (state) => {
+    send('state', state);
+    refreshTray();
+    const n = updateNotification(state, notifiedVersions);
+    if (n) {
+      notifiedVersions.add(n.key);
+      notify(n);
+    }
+    if (dashboardWindow && !dashboardWindow.isDestroyed() && dashboardShowsPlaceholder && webRunning()) loadDashboard();
+  });
+  link.on('progress', (ev) => {
+    send('progress', ev);
+    const n = upgradeNotification(ev);
+    if (n && !notifiedOutcomes.has(n.key)) {
+      notifiedOutcomes.add(n.key);
+      notify(n);
+    }
+  });
+  link.on('outcome', (o) => send('outcome', o));
+
+  if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks();
+
+  const trayCreated = createTray();
+  await link.start();
+  refreshTray();
+  if (showWindowOnLaunch({ hidden: args.hidden, trayCreated, platform: process.platform, desktop: process.env.XDG_CURRENT_DESKTOP })) showStatusWindow();
+
+  app.on('window-all-closed', () => {
+    // Live in the tray; with no tray, closing the window (above) quits.
+  });
+  app.on('before-quit', () => {
+    quitting = true;
+    link.dispose();
+    log.info('quitting (services are left to the supervisor)');
+  });
+}

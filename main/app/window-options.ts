@@ -1,0 +1,46 @@
+import type { BrowserWindowConstructorOptions } from 'electron';
+
+/** The dashboard's own session: its cookies and storage never mix with the status window's. */
+export const DASHBOARD_PARTITION = 'persist:anima-dashboard';
+
+const locked = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+  spellcheck: false,
+} as const;
+
+/** The status & settings window: our renderer, our preload, nothing else. */
+export function statusWindowOptions(o: { preload: string; icon?: string; title?: string }): BrowserWindowConstructorOptions {
+  return {
+    width: 880,
+    height: 760,
+    minWidth: 560,
+    minHeight: 480,
+    show: false,
+    title: o.title ?? 'Anima Desktop',
+    ...(o.icon ? { icon: o.icon } : {}),
+    autoHideMenuBar: true,
+    webPreferences: { ...locked, preload: o.preload },
+  };
+}
+
+/** The runtime's dashboard: a web page on loopback, so no preload at all and its own partition. */
+export function dashboardWindowOptions(o: { icon?: string; title?: string } = {}): BrowserWindowConstructorOptions {
+  return {
+    width: 1200,
+    height: 820,
+    show: false,
+    title: o.title ?? 'Anima Dashboard',
+    ...(o.icon ? { icon: o.icon } : {}),
+    autoHideMenuBar: true,
+    webPreferences: { ...locked, partition: DASHBOARD_PARTITION },
+  };
+}
