@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CLI, REPO, startWorld, type World } from '../test/helpers/world';
 import { buildRuntimePackage } from '../test/helpers/fixtures';
@@ -15,7 +16,7 @@ import { median, type Table } from './table';
 export const title = 'Install: animactl vs npm';
 
 /** Real packages from this checkout's node_modules that the bench runtime depends on (with their own dependencies). */
-const ROOTS = ['debug', 'semver', 'ms', 'picocolors', 'chalk', 'yargs', 'execa', 'glob', 'tar', 'zod'];
+const ROOTS = ['debug', 'semver', 'ms', 'picocolors', 'chalk', 'yargs', 'execa', 'glob', 'tar'];
 const RUNTIME = '@meetquinn/animactl';
 const VERSION = '1.5.0';
 const TINY_DEP = '@anima-fixtures/tiny-dep';
@@ -149,8 +150,12 @@ export async function publishBenchRuntime(world: World): Promise<{ published: nu
 
 export async function run(): Promise<Table> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS) || 5);
+  // Rounds stop early rather than overrun this budget (the whole bench must stay under 3 minutes).
+  const budgetS = Number(process.env.BENCH_BUDGET_S) || 150;
+  const deadline = performance.now() + budgetS * 1000;
   const log = (s: string) => process.stderr.write(`[install] ${s}\n`);
   const world: World = await startWorld({ standard: false });
+  log(`temp folders: ${world.tmp}, ${dirname(world.registry.storage)}`);
   // Ctrl-C: remove the temp folders (the world's and the registry's storage) before dying.
   const onSigint = () => {
     for (const d of [world.tmp, dirname(world.registry.storage)]) rmSync(d, { recursive: true, force: true });
@@ -207,13 +212,33 @@ export async function run(): Promise<Table> {
     await npm(warmCache.npm);
 
     const samples = { animactlCold: [] as number[], animactlWarm: [] as number[], npmCold: [] as number[], npmWarm: [] as number[] };
+    const cases: [number[], () => Promise<number>][] = [
+      [samples.animactlCold, () => cold(animactl)],
+      [samples.npmCold, () => cold(npm)],
+      [samples.animactlWarm, () => animactl(warmCache.animactl)],
+      [samples.npmWarm, () => npm(warmCache.npm)],
+    ];
+    let stoppedEarly = false;
     for (let i = 1; i <= runs; i++) {
-      // Interleaved, so drift on the machine hits every case alike.
-      samples.animactlCold.push(await cold(animactl));
-      samples.npmCold.push(await cold(npm));
-      samples.animactlWarm.push(await animactl(warmCache.animactl));
-      samples.npmWarm.push(await npm(warmCache.npm));
+      const roundStart = performance.now();
+      // Interleaved, and in a rotated order each round, so drift on the machine hits every case alike.
+      for (let k = 0; k < cases.length; k++) {
+        const [into, measure] = cases[(k + i - 1) % cases.length];
+        into.push(await measure());
+      }
+      const roundMs = performance.now() - roundStart;
       log(`run ${i}/${runs}: animactl ${Math.round(samples.animactlCold.at(-1)!)}/${Math.round(samples.animactlWarm.at(-1)!)} ms, npm ${Math.round(samples.npmCold.at(-1)!)}/${Math.round(samples.npmWarm.at(-1)!)} ms (cold/warm)`);
+      if (i < runs && performance.now() + roundMs > deadline) {
+        log(`stopping after ${i} runs: the next one would pass the time budget (BENCH_BUDGET_S=${budgetS})`);
+        stoppedEarly = true;
+        break;
+      }
+    }
+    // Process start alone, for scale: neither command touches the registry.
+    const startup = { animactl: [] as number[], npm: [] as number[] };
+    for (let i = 0; i < 5; i++) {
+      startup.animactl.push((await timedRun('animactl --help', process.execPath, [CLI, '--help'], { env: world.env })).ms);
+      startup.npm.push((await timedRun('npm --version', 'npm', ['--version'], { env: world.env })).ms);
     }
 
     const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}×`;
@@ -228,6 +253,9 @@ export async function run(): Promise<Table> {
       'npm: `npm install --omit=dev --no-audit --no-fund --ignore-scripts=false ' + `${RUNTIME}@${VERSION}` + ' --registry URL --cache DIR` in a fresh folder holding `{}` as package.json.',
       'cold = a new empty cache each run; warm = a cache filled by an untimed warm-up run and reused. Wall time of the whole process; runs interleaved; registry on 127.0.0.1 in the bench process.',
       'ratio = median of animactl / median of npm with the same cache state (below 1: animactl is faster).',
+      `Process start alone, median of 5: \`animactl --help\` ${Math.round(median(startup.animactl))} ms, \`npm --version\` ${Math.round(median(startup.npm))} ms.`,
+      ...(stoppedEarly ? [`Stopped after ${samples.npmWarm.length} of ${runs} runs to stay within the time budget (BENCH_BUDGET_S=${budgetS}).`] : []),
+      `Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs); other work on the machine shows up as spread between min and max.`,
     ];
     return {
       title,

@@ -5,7 +5,7 @@
 // A bench is a module in bench/ that exports `title` and `run(): Promise<Table>`
 // (see table.ts), builds whatever it measures from scratch, cleans up after itself,
 // and writes progress to stderr only. To add one, add a line to BENCHES.
-import { cpus, release, totalmem, platform, arch } from 'node:os';
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { formatTable, type Table } from './table';
 
@@ -29,9 +29,9 @@ function machine(): string {
   }
   return [
     `node ${process.version}, npm ${npmVersion}, ${platform()} ${release()} ${arch()}`,
-    `${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
+    `${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `runs per case: ${Math.max(1, Number(process.env.BENCH_RUNS) || 5)} (BENCH_RUNS)`,
-  ].join('\n');
+  ].map((l) => `- ${l}`).join('\n');
 }
 
 async function main(): Promise<number> {
