@@ -10,6 +10,7 @@ import { runtimeStatus } from '../core/status';
 import type { OptionSpec, Parsed } from './args';
 import { describeInstallProgress, type Output } from './output';
 import { runUpgrade } from './supervisor-commands';
+import { withFirstRunCleanup } from '../core/first-run';
 
 export interface Invocation {
   parsed: Parsed;
@@ -104,14 +105,16 @@ export const runtimeCommands: Command[] = [
       const version = inv.parsed.values.version as string | undefined;
       if (version !== undefined) checkSpec(version);
       const ctx = contextFor(inv, { channel });
-      const result = await withLock(ctx, 'install', async () => {
-        reconcileCurrent(ctx);
-        const spec = await targetSpec(ctx, version);
-        const r = await installVersion(ctx, spec, { onProgress: (p) => inv.out.progress(describeInstallProgress(p)) });
-        // Opting into a channel on install is a setting change, made only once the install worked.
-        if (channel && channel !== ctx.config.channel) updateConfig(ctx.paths.config, (c) => void (c.channel = channel));
-        return r;
-      });
+      const result = await withFirstRunCleanup(ctx.home, () =>
+        withLock(ctx, 'install', async () => {
+          reconcileCurrent(ctx);
+          const spec = await targetSpec(ctx, version);
+          const r = await installVersion(ctx, spec, { onProgress: (p) => inv.out.progress(describeInstallProgress(p)) });
+          // Opting into a channel on install is a setting change, made only once the install worked.
+          if (channel && channel !== ctx.config.channel) updateConfig(ctx.paths.config, (c) => void (c.channel = channel));
+          return r;
+        }),
+      );
       inv.out.endProgress();
       inv.out.out(
         result.alreadyInstalled

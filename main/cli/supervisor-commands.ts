@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { updateConfig } from '../core/config';
+import { withFirstRunCleanup } from '../core/first-run';
 import { watch, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { AnimaError, UsageError } from '../core/errors';
 import { parseChannel } from '../core/context';
@@ -23,9 +27,11 @@ const target = {
 /** Registry and package overrides travel with each request: the supervisor may have been started by someone else. */
 function overrides(inv: Invocation) {
   const v = inv.parsed.values;
-  const registry = (v.registry as string | undefined) ?? inv.env.ANIMA_REGISTRY;
+  const flag = v.registry as string | undefined;
+  const registry = flag ?? inv.env.ANIMA_REGISTRY;
+  const registrySource = flag ? 'the --registry flag' : 'the ANIMA_REGISTRY environment variable';
   const pkg = (v.package as string | undefined) ?? inv.env.ANIMA_RUNTIME_PACKAGE;
-  return { ...(registry ? { registry } : {}), ...(pkg ? { package: pkg } : {}) };
+  return { ...(registry ? { registry, registrySource } : {}), ...(pkg ? { package: pkg } : {}) };
 }
 
 function describeProgress(ev: SupervisorEvent, out: Output): void {
@@ -118,17 +124,36 @@ export const supervisorCommands: Command[] = [
   {
     name: 'start',
     summary: 'start the services (installing the pinned or channel version on first start)',
-    usage: 'animactl start [--no-browser] [--channel C] [--version V]',
-    options: { ...noBrowser, ...target },
+    usage: 'animactl start [--no-browser] [--channel C] [--version V] [--dev CHECKOUT]',
+    options: { ...noBrowser, ...target, dev: { type: 'string', value: 'CHECKOUT', description: "run a source checkout in place (a development home, by default CHECKOUT/.anima-dev)" } },
     async run(inv) {
       if (inv.rest.length) throw new UsageError(`Unexpected argument "${inv.rest[0]}"`);
       const channel = parseChannel(inv.parsed.values.channel as string | undefined);
       const version = inv.parsed.values.version as string | undefined;
       if (version !== undefined) checkSpec(version);
-      const ctx = contextFor(inv, { channel });
-      const client = await ensureSupervisor(ctx.paths, inv.env);
+      const dev = inv.parsed.values.dev as string | undefined;
+      const ctx = dev ? prepareDevelopmentHome(inv, dev) : contextFor(inv, { channel });
+      let client: ControlClient | undefined;
+      // A first start that fails (package not found, registry down) leaves no half-made home.
+      const outcome = await withFirstRunCleanup(
+        ctx.home,
+        async () => {
+          client = await ensureSupervisor(ctx.paths, inv.env);
+          if (!existsSync(ctx.paths.config) && !dev) {
+            inv.out.err(`First run: setting up ${ctx.home} with ${ctx.packageName} from the ${channel ?? ctx.channel} channel${version ? ` (version ${version})` : ''}.`);
+          }
+          const c = client;
+          return runOperation(c, inv, () => c.request('start', { ...overrides(inv), ...(channel ? { channel } : {}), ...(version ? { version } : {}) }));
+        },
+        async () => {
+          // The supervisor we started for nothing goes first, then its files.
+          await client?.request('shutdown', {}, { timeoutMs: 2000 }).catch(() => {});
+          client?.close();
+          await new Promise((r) => setTimeout(r, 300));
+        },
+      );
       try {
-        const outcome = await runOperation(client, inv, () => client.request('start', { ...overrides(inv), ...(channel ? { channel } : {}), ...(version ? { version } : {}) }));
+        if (!client) throw new AnimaError('ESUPERVISOR_GONE', 'The supervisor went away');
         printOutcome(outcome, inv.out);
         const status = (await client.request('status', {})) as HomeStatus;
         const url = status.services.web.url;
@@ -136,7 +161,7 @@ export const supervisorCommands: Command[] = [
         if (!inv.parsed.values['no-browser'] && hasDisplay(inv.env) && process.stdout.isTTY && url) openBrowser(url);
         return outcome.ok ? 0 : 1;
       } finally {
-        client.close();
+        client?.close();
       }
     },
   },
@@ -299,4 +324,23 @@ export async function runUpgrade(inv: Invocation): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+/**
+ * `start --dev CHECKOUT`: a development home (by default CHECKOUT/.anima-dev, never
+ * ANIMA_HOME, which names the user's live home) that runs the checkout in place.
+ * A home that already pins an installed version is a stable or canary home and stays one.
+ */
+function prepareDevelopmentHome(inv: Invocation, checkout: string) {
+  const dir = resolve(checkout);
+  if (!existsSync(join(dir, 'package.json'))) throw new UsageError(`--dev ${checkout}: ${dir} is not a package checkout (no package.json)`);
+  const home = (inv.parsed.values.home as string | undefined) ?? join(dir, '.anima-dev');
+  const ctx = contextFor(inv, { home });
+  if (ctx.config.runtime.version && !ctx.config.runtime.source) {
+    throw new AnimaError('EENVIRONMENT', `${ctx.home} is a ${ctx.environment} home pinned to ${ctx.config.runtime.version}; it can't run a checkout`, {
+      hint: `Leave out --home to use ${join(dir, '.anima-dev')}, a development home of its own.`,
+    });
+  }
+  updateConfig(ctx.paths.config, (c) => void (c.runtime.source = dir));
+  return contextFor(inv, { home });
 }

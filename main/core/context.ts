@@ -8,6 +8,8 @@ import { UsageError } from './errors';
 export interface Overrides {
   home?: string;
   registry?: string;
+  /** Where `registry` came from, when a client passes it on (default: the --registry flag). */
+  registrySource?: string;
   package?: string;
   channel?: string;
 }
@@ -66,7 +68,7 @@ export function createContext(overrides: Overrides = {}, env: NodeJS.ProcessEnv 
 
 async function resolveRegistry(home: string, config: Config, packageName: string, overrides: Overrides, env: NodeJS.ProcessEnv): Promise<RegistryTarget> {
   const npm = await loadNpmConfig(home, env);
-  if (overrides.registry) return { url: checkUrl(overrides.registry, '--registry'), source: 'the --registry flag', npm };
+  if (overrides.registry) return { url: checkUrl(overrides.registry, '--registry'), source: overrides.registrySource ?? 'the --registry flag', npm };
   if (env.ANIMA_REGISTRY) return { url: checkUrl(env.ANIMA_REGISTRY, 'ANIMA_REGISTRY'), source: 'the ANIMA_REGISTRY environment variable', npm };
   const scope = packageName.startsWith('@') ? packageName.split('/')[0] : null;
   const scopedKey = scope ? `${scope}:registry` : null;

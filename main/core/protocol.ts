@@ -12,7 +12,9 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const version = z.string().min(1).max(100);
 const channel = z.enum(['stable', 'canary']);
-const overrides = { registry: z.string().url().optional(), package: z.string().min(1).max(214).optional() };
+// A client's own choices travel with its request (the supervisor may have been started by
+// someone else): registry and package, and where the registry came from, for error messages.
+const overrides = { registry: z.string().url().optional(), registrySource: z.string().max(200).optional(), package: z.string().min(1).max(214).optional() };
 
 export const RequestParams = {
   ping: z.object({}).strict(),

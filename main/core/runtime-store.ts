@@ -5,6 +5,7 @@ import semver from 'semver';
 import { AnimaError, errorCode } from './errors';
 import { fsyncDir } from './atomic';
 import type { HomeLayout } from './home';
+import { isAlive } from './process-identity';
 
 /** Written last into a version's folder: its presence is what makes a version "installed". */
 export const INSTALL_MARKER = '.anima-install.json';
@@ -91,7 +92,7 @@ export function discard(dir: string): void {
 }
 
 /**
- * Sweeps what an interrupted install left: staging folders, trash, link temporaries.
+ * Sweeps what an interrupted install left: staging folders, trash, link and file temporaries.
  * Only ever called under the home's operation lock, so nothing here is in use.
  */
 export function sweepLeftovers(paths: HomeLayout): string[] {
@@ -109,6 +110,25 @@ export function sweepLeftovers(paths: HomeLayout): string[] {
     for (const n of names) {
       if (!pattern.test(n)) continue;
       rmSync(join(dir, n), { recursive: true, force: true });
+      swept.push(join(dir, n));
+    }
+  }
+  // A kill -9 mid atomic write leaves its temporary beside the file (`.config.json.<pid>.<hex>.tmp`, and the
+  // lock's `operation.lock.<pid>.<hex>`). Their names carry the writer's pid: only a dead writer's are removed.
+  for (const [dir, pattern] of [
+    [paths.home, /^\.config\.json\.(\d+)\.[0-9a-f]+\.tmp$/],
+    [paths.run, /^operation\.lock\.(\d+)\.[0-9a-f]+$/],
+  ] as const) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const m = pattern.exec(n);
+      if (!m || isAlive(Number(m[1]))) continue;
+      rmSync(join(dir, n), { force: true });
       swept.push(join(dir, n));
     }
   }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync, realpathSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { assertCurrentInsideHome, checkSource, runtimeDirFor } from '../core/runtime-source';
 import { join } from 'node:path';
 import { AnimaError, isAnimaError, messageOf } from '../core/errors';
 import { createContext, type Context, type Overrides } from '../core/context';
@@ -222,7 +223,7 @@ export class Supervisor extends EventEmitter {
   }
 
   contextFor(o: Overrides & { channel?: string }): Context {
-    this.lastContext = createContext({ home: this.opts.home, registry: o.registry, package: o.package, channel: o.channel }, this.opts.env);
+    this.lastContext = createContext({ home: this.opts.home, registry: o.registry, registrySource: o.registrySource, package: o.package, channel: o.channel }, this.opts.env);
     return this.lastContext;
   }
 
@@ -350,6 +351,8 @@ export class Supervisor extends EventEmitter {
 
   /** The version to run: the pin (reinstalled if runtime/ was deleted), or on a first start the requested or channel's version. */
   private async ensureRuntime(ctx: Context, requested?: string): Promise<string> {
+    if (ctx.config.runtime.source) return checkSource(ctx);
+    assertCurrentInsideHome(ctx);
     reconcileCurrent(ctx);
     const pin = ctx.config.runtime.version;
     const onProgress = (p: { step: string; version?: string; bytes?: number; total?: number; message?: string }) =>
@@ -379,7 +382,7 @@ export class Supervisor extends EventEmitter {
 
   private launchSpec(ctx: Context, name: ServiceName, version: string) {
     // The version's real folder, never the `current` link that a later install may move.
-    const runtimeDir = realpathSync(ctx.paths.version(version));
+    const runtimeDir = runtimeDirFor(ctx, version);
     const manifest = JSON.parse(readFileSync(join(runtimeDir, 'package.json'), 'utf8'));
     const decl = checkDeclaration(manifest, process.versions.node);
     const node = nodeCommand();
@@ -407,7 +410,7 @@ export class Supervisor extends EventEmitter {
   }
 
   async startServices(ctx: Context, version: string): Promise<void> {
-    if (!readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
+    if (!ctx.config.runtime.source && !readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
     this.desired = { web: 'running', agent: 'running' };
     this.failures = { web: 0, agent: 0 };
     if (this.services.web.state !== 'running') await this.startWeb(ctx, version);

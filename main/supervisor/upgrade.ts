@@ -19,6 +19,12 @@ interface UpgradeRecord {
   to?: string;
   before?: Snapshot;
   wasRunning: boolean;
+  /**
+   * Set by the "verified" checkpoint and kept in the record from then on. `step` is not
+   * enough: progress events after it (the stop of a home that was stopped before,
+   * "done") overwrite it with steps that would otherwise read as "roll back".
+   */
+  verified?: boolean;
 }
 
 class VerificationFailed extends Error {
@@ -124,7 +130,7 @@ export function upgrade(sup: Supervisor, params: ParamsOf<'upgrade'> & { allowDo
       await sup.checkpoint('verifying');
       const result = await sup.verifyNow(next, to, before);
       if (!result.ok) throw new VerificationFailed(result);
-      await sup.checkpoint('verified');
+      await sup.checkpoint('verified', { verified: true } satisfies Partial<UpgradeRecord>);
       pruneVersions(next.paths, next.packageName, next.config.runtime.keepVersions, [to, from]);
       recordFailedUpgrade(next, null);
       if (!wasRunning) await sup.stopServices(false);
@@ -189,16 +195,18 @@ async function rollback(
 export function recoverUpgrade(sup: Supervisor, record: UpgradeRecord & { step: string | null }): Promise<OperationOutcome> {
   return sup.run('recover-upgrade', async () => {
     const ctx = sup.contextFor({});
-    const { from, to, before, wasRunning, step } = record;
+    const { from, to, before, wasRunning, step, verified } = record;
+    if (to && (verified || step === 'verified')) {
+      pinAndSwap(ctx, to);
+      // A home that was stopped before the upgrade stays stopped (its stop may have been cut short).
+      if (!wasRunning) await sup.stopServices(false);
+      sup.progress('done', `An interrupted upgrade to ${to} had been verified; keeping it`);
+      return { operation: 'recover-upgrade', ok: true, message: `Upgrade to ${to} completed after a supervisor restart`, version: to };
+    }
     if (!to || !before || step === null || BEFORE_DRAIN.has(step)) {
       sup.progress('rolled-back', `An interrupted upgrade (at ${step}) had changed nothing; ${from} stays`);
       if (from && wasRunning && !sup.services.web.alive) await sup.startServices(ctx, from);
       return { operation: 'recover-upgrade', ok: true, message: `Interrupted upgrade discarded; ${from} kept`, version: from };
-    }
-    if (step === 'verified') {
-      pinAndSwap(ctx, to);
-      sup.progress('done', `An interrupted upgrade to ${to} had been verified; keeping it`);
-      return { operation: 'recover-upgrade', ok: true, message: `Upgrade to ${to} completed after a supervisor restart`, version: to };
     }
     return rollback(sup, ctx, { from, to, before, wasRunning }, { check: 'interrupted', detail: `the supervisor stopped during the upgrade (at "${step}")` });
   });

@@ -31,7 +31,7 @@ export interface World {
   env: NodeJS.ProcessEnv;
   newHome(): string;
   publishRuntime(opts: RuntimeFixtureOptions, tag?: string): Promise<string>;
-  cli(args: string[], opts?: { home?: string; env?: NodeJS.ProcessEnv; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void }): Promise<CliResult>;
+  cli(args: string[], opts?: { home?: string; env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void }): Promise<CliResult>;
   close(): Promise<void>;
 }
 
@@ -90,8 +90,12 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
     },
     cli(args, o = {}) {
       return new Promise((resolve, reject) => {
+        const childEnv: NodeJS.ProcessEnv = { ...env, ...(o.home ? { ANIMA_HOME: o.home } : {}), ...o.env };
+        // An empty or undefined value means "unset" (spawn would pass the string on).
+        for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined || childEnv[k] === '') delete childEnv[k];
         const child = spawn(process.execPath, [CLI, ...args], {
-          env: { ...env, ...(o.home ? { ANIMA_HOME: o.home } : {}), ...o.env },
+          cwd: o.cwd,
+          env: childEnv,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stdout = '';
