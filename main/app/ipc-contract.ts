@@ -15,10 +15,6 @@ import { z } from 'zod';
 import type { HomeStatus, UpdateState } from '../core/status';
 import type { ErrorBody, OperationOutcome, ProgressEvent } from '../core/protocol';
 
-const none = z.undefined();
-const force = z.object({ force: z.boolean().optional() }).strict().optional();
-const version = z.string().min(1).max(100).regex(/^[0-9A-Za-z.+-]+$/, 'must be a version such as 1.4.2');
-
 /** Settings the window may change (a subset of core/config.ts SETTINGS, by design). */
 export const WINDOW_SETTINGS = ['channel', 'updates.checkIntervalHours', 'drainTimeoutSeconds'] as const;
 export type WindowSetting = (typeof WINDOW_SETTINGS)[number];
@@ -26,26 +22,44 @@ export type WindowSetting = (typeof WINDOW_SETTINGS)[number];
 export const LOG_SERVICES = ['web', 'agent', 'supervisor', 'manager'] as const;
 export type LogService = (typeof LOG_SERVICES)[number];
 
-/** Each invoke method and the schema of its (single, optional) argument. */
-export const INVOKE = {
-  getState: none,
-  start: none,
-  stop: force,
-  restart: force,
-  checkForUpdates: none,
-  upgrade: z.object({ version: version.optional() }).strict().optional(),
-  skipVersion: z.object({ version }).strict(),
-  getSettings: none,
-  setSetting: z.object({ key: z.enum(WINDOW_SETTINGS), value: z.string().max(100) }).strict(),
-  setLaunchAtLogin: z.object({ enabled: z.boolean() }).strict(),
-  getLogs: z.object({ service: z.enum(LOG_SERVICES), lines: z.number().int().min(1).max(500) }).strict(),
-  openDashboard: none,
-  showLog: z.object({ service: z.enum(LOG_SERVICES) }).strict(),
-} as const satisfies Record<string, z.ZodType>;
+/**
+ * Each invoke method and the schema of its (single, optional) argument. Built in a
+ * function so that the preload, which needs only the names, doesn't bundle zod.
+ */
+function buildSchemas() {
+  const none = z.undefined();
+  const force = z.object({ force: z.boolean().optional() }).strict().optional();
+  const version = z.string().min(1).max(100).regex(/^[0-9A-Za-z.+-]+$/, 'must be a version such as 1.4.2');
+  return {
+    getState: none,
+    start: none,
+    stop: force,
+    restart: force,
+    checkForUpdates: none,
+    upgrade: z.object({ version: version.optional() }).strict().optional(),
+    skipVersion: z.object({ version }).strict(),
+    getSettings: none,
+    setSetting: z.object({ key: z.enum(WINDOW_SETTINGS), value: z.string().max(100) }).strict(),
+    setLaunchAtLogin: z.object({ enabled: z.boolean() }).strict(),
+    getLogs: z.object({ service: z.enum(LOG_SERVICES), lines: z.number().int().min(1).max(500) }).strict(),
+    openDashboard: none,
+    showLog: z.object({ service: z.enum(LOG_SERVICES) }).strict(),
+  } as const satisfies Record<string, z.ZodType>;
+}
+type Schemas = ReturnType<typeof buildSchemas>;
+export type InvokeMethod = keyof Schemas;
 
-export type InvokeMethod = keyof typeof INVOKE;
-export const INVOKE_METHODS = Object.keys(INVOKE) as InvokeMethod[];
-export type ArgOf<M extends InvokeMethod> = z.input<(typeof INVOKE)[M]>;
+/** The method names, in the order of the schemas (checked against them by a test). */
+export const INVOKE_METHODS = [
+  'getState', 'start', 'stop', 'restart', 'checkForUpdates', 'upgrade', 'skipVersion',
+  'getSettings', 'setSetting', 'setLaunchAtLogin', 'getLogs', 'openDashboard', 'showLog',
+] as const satisfies readonly InvokeMethod[];
+
+let schemas: Schemas | null = null;
+export function invokeSchemas(): Schemas {
+  return (schemas ??= buildSchemas());
+}
+export type ArgOf<M extends InvokeMethod> = z.input<Schemas[M]>;
 
 /** The IPC channel name of a method: one namespace, so nothing else can collide. */
 export function invokeChannel(m: InvokeMethod): string {

@@ -1,9 +1,10 @@
+import type { z } from 'zod';
 import { readConfig, setConfigValue, parseSettingValue, type Config } from '../core/config';
 import { createContext } from '../core/context';
 import { tailLines } from '../core/log-tail';
 import type { UpdateState } from '../core/status';
 import type { OperationOutcome } from '../core/protocol';
-import { INVOKE, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type Result, type Settings, type LogService } from './ipc-contract';
+import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type Result, type Settings, type LogService } from './ipc-contract';
 import { errorBody, type SupervisorLink } from './supervisor-link';
 
 /** What only the Electron shell can do; main.ts passes the real ones, the tests their own. */
@@ -60,8 +61,12 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
     start: () => link.operation('start', async () => (await link.ensure()).request('start', {})),
     stop: (a?: { force?: boolean }) => link.stop(!!a?.force),
     restart: (a?: { force?: boolean }) => link.operation('restart', async () => (await link.ensure()).request('restart', a?.force ? { force: true } : {})),
-    upgrade: (a?: { version?: string }) =>
-      link.operation(a?.version ? `upgrade to ${a.version}` : 'upgrade', async () => (await link.ensure()).request('upgrade', a?.version ? { version: a.version } : {})) as Promise<Result<OperationOutcome>>,
+    upgrade: async (a?: { version?: string }) => {
+      const r = await link.operation(a?.version ? `upgrade to ${a.version}` : 'upgrade', async () => (await link.ensure()).request('upgrade', a?.version ? { version: a.version } : {}));
+      // What is offered now (a failed target is marked as such): the banner and the tray follow.
+      await link.request('check-updates', {}, { start: false }).catch(() => {});
+      return r as Result<OperationOutcome>;
+    },
     checkForUpdates: () => attempt(async () => (await link.request('check-updates', {})) as UpdateState | null),
     skipVersion: (a: { version: string }) => attempt(async () => (await link.request('skip-version', { version: a.version })) as UpdateState | null),
     getSettings: () => attempt(settings),
@@ -94,7 +99,7 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
   const handlers = {} as Record<InvokeMethod, (arg: unknown) => Promise<unknown>>;
   for (const m of INVOKE_METHODS) {
     handlers[m] = async (arg: unknown) => {
-      const parsed = INVOKE[m].safeParse(arg);
+      const parsed = (invokeSchemas()[m] as z.ZodType).safeParse(arg);
       if (!parsed.success) {
         if (m === 'getState') throw new Error(`invalid argument for ${m}`);
         const issue = parsed.error.issues[0];

@@ -251,12 +251,11 @@ async function runAction(action: MenuAction): Promise<void> {
     case 'restart':
       await handlers.restart(undefined);
       return;
-    case 'upgrade': {
-      const target = link.state.status?.update?.target;
+    case 'upgrade':
+      // The channel's target, as the supervisor resolves it; progress shows in the window.
       showStatusWindow('operation');
-      await handlers.upgrade(target && link.state.status?.update?.downgrade ? { version: target } : undefined);
+      await handlers.upgrade(undefined);
       return;
-    }
     case 'check-updates':
       await handlers.checkForUpdates(undefined);
       return;

@@ -63,11 +63,17 @@ export function trayTooltip(state: AppState): string {
   return `${head}\n${conn}\nHome: ${state.home}`;
 }
 
-/** The update the tray offers, if any: "Upgrade to 1.2.0" or the explicit downgrade. */
-export function updateOffer(state: AppState): { label: string; version: string } | null {
+/**
+ * The update the tray offers, if any: "Upgrade to 1.2.0" (one click), or a downgrade that
+ * the channel now offers (canary → stable), which only opens the window: a downgrade is
+ * confirmed there, explicitly.
+ */
+export function updateOffer(state: AppState): { label: string; version: string; action: MenuAction } | null {
   const u = state.status?.update;
-  if (!u || !u.available || u.skipped || !u.target) return null;
-  return { label: u.downgrade ? `Downgrade to ${u.target}…` : `Upgrade to ${u.target}`, version: u.target };
+  if (!u || u.skipped || !u.target) return null;
+  if (u.available) return { label: `Upgrade to ${u.target}`, version: u.target, action: 'upgrade' };
+  if (u.downgrade) return { label: `Downgrade to ${u.target}…`, version: u.target, action: 'open-window' };
+  return null;
 }
 
 /** The tray's menu for a state: a pure function, rebuilt and re-attached on every change. */
@@ -85,7 +91,7 @@ export function buildTrayMenu(state: AppState): TrayMenuItem[] {
   if (summary === 'running' || summary === 'crashed' || summary === 'partly running') items.push({ label: 'Restart', action: 'restart', enabled: !busy });
   items.push({ type: 'separator' });
   const offer = updateOffer(state);
-  if (offer) items.push({ label: offer.label, action: 'upgrade', enabled: !busy });
+  if (offer) items.push({ label: offer.label, action: offer.action, enabled: offer.action === 'open-window' || !busy });
   items.push({ label: 'Check for Updates', action: 'check-updates', enabled: !busy });
   items.push({ type: 'separator' });
   items.push({ label: 'Status & Settings…', action: 'open-window', enabled: true });

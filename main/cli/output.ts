@@ -1,5 +1,4 @@
 import { isAnimaError, messageOf } from '../core/errors';
-import type { InstallProgress } from '../core/installer';
 
 export interface Output {
   out(line?: string): void;
@@ -41,26 +40,7 @@ export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr
   };
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
-export function describeInstallProgress(p: InstallProgress): string {
-  switch (p.step) {
-    case 'resolving':
-      return `Resolving ${p.message ?? ''}`.trim();
-    case 'downloading':
-      return `Downloading ${p.version}: ${formatBytes(p.bytes ?? 0)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`;
-    case 'installing-dependencies':
-      return `Installing the dependencies of ${p.version}`;
-    case 'validating':
-      return `Checking ${p.version} against the runtime contract`;
-    case 'activating':
-      return `Pinning ${p.version}`;
-  }
-}
+export { describeInstallProgress, formatBytes } from '../core/installer';
 
 /** The one place errors become text: what failed, then what to do. Never a stack trace, unless ANIMA_DEBUG asks. */
 export function reportError(o: Output, e: unknown): void {

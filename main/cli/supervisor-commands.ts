@@ -37,6 +37,8 @@ function overrides(inv: Invocation) {
 function describeProgress(ev: SupervisorEvent, out: Output): void {
   if (ev.event !== 'progress') return;
   const d = ev.data;
+  // The verdict is the outcome's message, printed once at the end.
+  if (d.step === 'done' || d.step === 'rolled-back' || d.step === 'failed') return;
   if (d.step === 'downloading' && typeof d.data?.bytes === 'number') {
     out.progress(`Downloading ${d.data.version}: ${formatBytes(d.data.bytes as number)}${d.data.total ? ` of ${formatBytes(d.data.total as number)}` : ''}`);
   } else if (d.step === 'draining' || d.step === 'downloading') {

@@ -80,8 +80,7 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
 
   const registry = await ctx.registry();
   progress({ step: 'resolving', message: `${packageName}@${spec} from ${registry.url}` });
-  // Published versions never change, so an exact version may come from the cache; a tag must be asked fresh.
-  const resolved = await resolveVersion(registry, packageName, spec, { preferOffline: semver.valid(spec) !== null });
+  const resolved = await resolveExact(registry, packageName, spec);
   const decl = checkDeclaration(resolved.manifest, nodeVersion);
   if (decl.name !== packageName) {
     throw new AnimaError('ECONTRACT', `The registry answered ${decl.name} when ${packageName} was asked for`, { details: { package: packageName } });
@@ -118,6 +117,45 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
   }
   const pruned = opts.activate === false ? [] : activate(ctx, resolved.version, previous, opts, progress);
   return { package: packageName, version: resolved.version, dir: paths.version(resolved.version), alreadyInstalled: false, previous, pruned };
+}
+
+/**
+ * Published versions never change, so an exact version may come from the cached
+ * packument (that is what makes an offline reinstall of the pin work); but a version
+ * published since that copy was cached is missing from it, so then ask the registry.
+ * A dist-tag always asks the registry.
+ */
+async function resolveExact(registry: RegistryTarget, packageName: string, spec: string): Promise<ResolvedVersion> {
+  if (semver.valid(spec)) {
+    try {
+      return await resolveVersion(registry, packageName, spec, { preferOffline: true });
+    } catch (e) {
+      if (!(e instanceof AnimaError) || e.code !== 'EVERSION_NOT_FOUND') throw e;
+    }
+  }
+  return resolveVersion(registry, packageName, spec);
+}
+
+/** One line for a person, for each step of an install. */
+export function describeInstallProgress(p: InstallProgress): string {
+  switch (p.step) {
+    case 'resolving':
+      return `Resolving ${p.message ?? ''}`.trim();
+    case 'downloading':
+      return `Downloading ${p.version}: ${formatBytes(p.bytes ?? 0)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`;
+    case 'installing-dependencies':
+      return `Installing the dependencies of ${p.version}`;
+    case 'validating':
+      return `Checking ${p.version} against the runtime contract`;
+    case 'activating':
+      return `Pinning ${p.version}`;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** Pin first, then move `current`: after a crash in between, the pin (the truth) names a complete version and `reconcileCurrent` finishes the job. */

@@ -6,7 +6,7 @@ import { AnimaError, isAnimaError, messageOf } from '../core/errors';
 import { createContext, type Context, type Overrides } from '../core/context';
 import { acquireLock } from '../core/lock';
 import { writeJsonAtomic } from '../core/atomic';
-import { installVersion, reconcileCurrent } from '../core/installer';
+import { describeInstallProgress, installVersion, reconcileCurrent, type InstallProgress } from '../core/installer';
 import { isInstalled, readInstallRecord } from '../core/runtime-store';
 import { checkDeclaration, SERVICES, type ServiceName } from '../core/contract';
 import { liveProcess } from '../core/pidfile';
@@ -355,8 +355,7 @@ export class Supervisor extends EventEmitter {
     assertCurrentInsideHome(ctx);
     reconcileCurrent(ctx);
     const pin = ctx.config.runtime.version;
-    const onProgress = (p: { step: string; version?: string; bytes?: number; total?: number; message?: string }) =>
-      this.progress(p.step, p.message ?? `${p.step} ${p.version ?? ''}`.trim(), { ...p });
+    const onProgress = (p: InstallProgress) => this.progress(p.step, describeInstallProgress(p), { ...p });
     if (pin && !requested) {
       if (!isInstalled(ctx.paths, ctx.packageName, pin)) {
         this.progress('installing', `Reinstalling the pinned version ${pin}`);
