@@ -1,0 +1,331 @@
+// The status & settings window. Talks only to window.anima (the preload's API); every
+// piece of text from the supervisor goes into the page as textContent, never as HTML.
+import type { AnimaApi, AppState, LogService, OutcomeView, Result, Settings } from '../main/app/ipc-contract';
+import type { ServiceStatus } from '../main/core/status';
+import { actionsFor, outcomeText, progressRows, updateBanners, uptime, type BannerView } from './view-model';
+
+const anima: AnimaApi = window.anima;
+
+function $(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from index.html`);
+  return el;
+}
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record<string, string>> = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) el.append(c);
+  return el;
+}
+
+let state: AppState | null = null;
+let settings: Settings | null = null;
+let settingsDirty = false;
+let pending: string | null = null;
+
+// ------------------------------------------------------------------ rendering
+
+function render(): void {
+  if (!state) return;
+  const st = state.status;
+  const env = st?.environment ?? 'unknown';
+  const badge = $('env-badge');
+  badge.textContent = env;
+  badge.dataset.env = env;
+  badge.setAttribute('aria-label', `Environment: ${env}`);
+  document.title = `Anima Desktop: ${env}`;
+
+  const conn = $('connection');
+  conn.textContent = state.connection === 'connected' ? 'supervisor connected' : state.connection === 'connecting' ? 'connecting…' : 'supervisor not running';
+  conn.dataset.state = state.connection;
+
+  $('home').textContent = state.home;
+  $('package').textContent = st?.runtime.package ?? '—';
+  const pinned = st?.runtime.pinned;
+  $('version').textContent = st?.runtime.version ? `${st.runtime.version}${pinned && pinned !== st.runtime.version ? ` (pinned ${pinned})` : ''}` : pinned ? `not installed (pinned ${pinned})` : 'not installed yet: Start installs the channel\u2019s version';
+  $('channel').textContent = st?.channel ?? '—';
+  $('supervisor').textContent = st?.supervisor ? `running (pid ${st.supervisor.pid})` : 'not running (starts when needed)';
+  const problem = $('problem');
+  problem.hidden = !state.error;
+  problem.textContent = state.error ?? '';
+  $('footer').textContent = `Anima Desktop ${state.appVersion} · ${state.home}`;
+
+  renderService('svc-web', st?.services.web, false);
+  renderService('svc-agent', st?.services.agent, true);
+  const errs = [st?.services.web.error && `web: ${st.services.web.error}`, st?.services.agent.error && `agent: ${st.services.agent.error}`].filter(Boolean) as string[];
+  const svcErrors = $('svc-errors');
+  svcErrors.hidden = errs.length === 0;
+  svcErrors.textContent = errs.join('\n');
+
+  const a = actionsFor(state);
+  const busy = a.busy || pending !== null;
+  setEnabled('btn-start', a.start && !busy);
+  setEnabled('btn-stop', a.stop && !busy);
+  setEnabled('btn-restart', a.restart && !busy);
+  setEnabled('btn-check', !busy);
+
+  renderBanners(busy);
+  renderOperation();
+}
+
+function setEnabled(id: string, enabled: boolean): void {
+  ($(id) as HTMLButtonElement).disabled = !enabled;
+}
+
+function renderService(id: string, svc: ServiceStatus | undefined, isAgent: boolean): void {
+  const row = $(id);
+  const cell = (cls: string) => row.querySelector(`.${cls}`) as HTMLElement;
+  const s = svc?.state ?? 'stopped';
+  const stateCell = cell('state');
+  stateCell.replaceChildren(h('span', { class: `dot ${s}`, 'aria-hidden': 'true' }), ` ${s}`);
+  row.dataset.state = s;
+  cell('pid').textContent = svc?.pid ? String(svc.pid) : '—';
+  cell('uptime').textContent = svc?.state === 'running' ? uptime(svc.startedAt) : '—';
+  let activity = '—';
+  if (isAgent && svc && typeof svc.active === 'number') activity = `${svc.active} active, ${svc.queued ?? 0} queued`;
+  if (!isAgent && svc?.url) activity = svc.url;
+  cell('activity').textContent = activity;
+}
+
+function renderBanners(busy: boolean): void {
+  const box = $('banners');
+  const banners = updateBanners(state?.status?.update);
+  box.replaceChildren(...banners.map((b) => banner(b, busy)));
+}
+
+function banner(b: BannerView, busy: boolean): HTMLElement {
+  const el = h('div', { class: `banner ${b.kind}`, 'data-testid': `banner-${b.kind}` }, h('p', { class: 'banner-text', text: b.text }), b.sub ? h('p', { class: 'banner-sub', text: b.sub }) : null);
+  const buttons = h('div', { class: 'banner-actions' });
+  if (b.kind === 'upgrade' && b.version) {
+    buttons.append(button(`Upgrade to ${b.version}`, 'upgrade', () => operation('upgrade', () => anima.upgrade()), busy, 'primary'));
+    buttons.append(button('Skip this version', 'skip', () => skip(b.version!), busy));
+  }
+  if (b.kind === 'downgrade' && b.version) {
+    buttons.append(button(`Downgrade to ${b.version}`, 'downgrade', () => operation('upgrade', () => anima.upgrade({ version: b.version })), busy));
+    buttons.append(button('Skip this version', 'skip', () => skip(b.version!), busy));
+  }
+  if (b.kind === 'failed-upgrade' && b.version) {
+    const target = state?.status?.update?.target;
+    if (target === b.version) {
+      buttons.append(button(`Try ${b.version} again`, 'retry-upgrade', () => operation('upgrade', () => anima.upgrade({ version: b.version })), busy));
+      buttons.append(button('Skip this version', 'skip', () => skip(b.version!), busy));
+    }
+    buttons.append(button('Show log', 'show-log', () => void anima.showLog({ service: 'supervisor' }), false, 'link'));
+  }
+  if (buttons.childElementCount) el.append(buttons);
+  return el;
+}
+
+function button(label: string, testid: string, onClick: () => void, disabled: boolean, cls = ''): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: cls, 'data-testid': testid, text: label });
+  b.disabled = disabled;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+const MARKS = { ok: '✓', failed: '✗', active: '…', done: '•' } as const;
+const MARK_WORDS = { ok: 'passed', failed: 'failed', active: 'in progress', done: 'done' } as const;
+
+function renderOperation(): void {
+  if (!state) return;
+  const running = !!(state.busy || state.status?.operation);
+  const rows = progressRows(state.progress, running);
+  const list = $('op-steps');
+  list.replaceChildren(
+    ...rows.map((r) =>
+      h('li', { class: `step ${r.mark}`, 'data-step': r.step }, h('span', { class: 'mark', role: 'img', 'aria-label': MARK_WORDS[r.mark], text: MARKS[r.mark] }), h('span', { class: 'step-title', text: r.title }), r.detail ? h('span', { class: 'step-detail', text: r.detail }) : null),
+    ),
+  );
+  const op = state.busy ?? state.status?.operation?.kind;
+  $('op-idle').textContent = op ? `${op[0].toUpperCase()}${op.slice(1)} in progress…` : rows.length || state.lastOutcome ? 'Last operation:' : 'Nothing in progress.';
+  renderOutcome(running ? null : state.lastOutcome);
+}
+
+function renderOutcome(o: OutcomeView | null): void {
+  const box = $('op-outcome');
+  if (!o) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const t = outcomeText(o);
+  box.hidden = false;
+  box.className = `outcome ${t.tone}`;
+  const parts: Node[] = [h('p', { class: 'outcome-head', text: t.headline }), ...t.lines.map((l) => h('p', { text: l }))];
+  if (t.tone !== 'ok') {
+    const svc = t.logService ?? 'supervisor';
+    parts.push(button(`Show log (${svc})`, 'outcome-show-log', () => void anima.showLog({ service: svc }), false, 'link'));
+  }
+  if (t.logTail) parts.push(h('details', {}, h('summary', { text: 'Last log lines' }), h('pre', { class: 'logs', text: t.logTail })));
+  box.replaceChildren(...parts);
+}
+
+function renderSettings(): void {
+  if (!settings || settingsDirty) return;
+  ($('set-canary') as HTMLInputElement).checked = settings.channel === 'canary';
+  ($('set-interval') as HTMLInputElement).value = String(settings.checkIntervalHours);
+  ($('set-drain') as HTMLInputElement).value = String(settings.drainTimeoutSeconds);
+  const login = $('set-login') as HTMLInputElement;
+  login.checked = settings.launchAtLogin;
+  const note = $('login-note');
+  note.hidden = !settings.launchAtLoginUnavailable;
+  note.textContent = settings.launchAtLoginUnavailable ?? '';
+}
+
+// ------------------------------------------------------------------ actions
+
+function say(text: string): void {
+  $('settings-msg').textContent = text;
+}
+
+async function operation(kind: string, fn: () => Promise<Result<unknown>>): Promise<void> {
+  pending = kind;
+  render();
+  try {
+    await fn(); // progress, state and the outcome arrive as events
+  } finally {
+    pending = null;
+    render();
+    void refreshLogs();
+  }
+}
+
+async function skip(version: string): Promise<void> {
+  const r = await anima.skipVersion({ version });
+  if (!r.ok) showError('Skip', r.error.message);
+}
+
+function showError(what: string, message: string): void {
+  const box = $('op-outcome');
+  box.hidden = false;
+  box.className = 'outcome error';
+  box.replaceChildren(h('p', { class: 'outcome-head', text: `${what} failed` }), h('p', { text: message }));
+}
+
+async function checkForUpdates(): Promise<void> {
+  pending = 'check';
+  render();
+  const r = await anima.checkForUpdates();
+  pending = null;
+  render();
+  if (!r.ok) showError('Update check', r.error.message);
+}
+
+async function loadSettings(): Promise<void> {
+  const r = await anima.getSettings();
+  if (r.ok) {
+    settings = r.value;
+    renderSettings();
+  } else say(`Could not read the settings: ${r.error.message}`);
+}
+
+async function saveSettings(e: Event): Promise<void> {
+  e.preventDefault();
+  if (!settings) return;
+  const canary = ($('set-canary') as HTMLInputElement).checked;
+  const changes: [string, string][] = [];
+  const channel = canary ? 'canary' : 'stable';
+  if (channel !== settings.channel) changes.push(['channel', channel]);
+  const interval = ($('set-interval') as HTMLInputElement).value.trim();
+  if (interval !== String(settings.checkIntervalHours)) changes.push(['updates.checkIntervalHours', interval]);
+  const drain = ($('set-drain') as HTMLInputElement).value.trim();
+  if (drain !== String(settings.drainTimeoutSeconds)) changes.push(['drainTimeoutSeconds', drain]);
+  for (const [key, value] of changes) {
+    const r = await anima.setSetting({ key: key as 'channel', value });
+    if (!r.ok) {
+      say(`Not saved: ${r.error.message}`);
+      return;
+    }
+    settings = r.value;
+  }
+  const login = ($('set-login') as HTMLInputElement).checked;
+  if (login !== settings.launchAtLogin) {
+    const r = await anima.setLaunchAtLogin({ enabled: login });
+    if (!r.ok) {
+      say(`Launch at login: ${r.error.message}`);
+      return;
+    }
+    settings = r.value;
+  }
+  settingsDirty = false;
+  renderSettings();
+  say('Saved.');
+  // A channel change changes what is offered: ask now rather than at the next interval.
+  if (changes.some(([k]) => k === 'channel')) await checkForUpdates();
+}
+
+async function refreshLogs(): Promise<void> {
+  const service = ($('log-service') as HTMLSelectElement).value as LogService;
+  const r = await anima.getLogs({ service, lines: 60 });
+  $('log-lines').textContent = r.ok ? (r.value.length ? r.value.join('\n') : `(${service}.log is empty)`) : `Could not read the log: ${r.error.message}`;
+}
+
+function focusSection(section: 'update' | 'operation'): void {
+  const el = section === 'update' ? $('banners') : $('operation');
+  el.scrollIntoView({ block: 'start' });
+  (section === 'update' ? (el.querySelector('button') as HTMLElement | null) ?? $('main') : el).focus();
+}
+
+// ------------------------------------------------------------------ wiring
+
+function wire(): void {
+  $('btn-start').addEventListener('click', () => void operation('start', () => anima.start()));
+  $('btn-stop').addEventListener('click', () => void operation('stop', () => anima.stop()));
+  $('btn-restart').addEventListener('click', () => void operation('restart', () => anima.restart()));
+  $('btn-dashboard').addEventListener('click', async () => {
+    const r = await anima.openDashboard();
+    if (!r.ok) showError('Open Dashboard', r.error.message);
+  });
+  $('btn-check').addEventListener('click', () => void checkForUpdates());
+  $('settings').addEventListener('submit', (e) => void saveSettings(e));
+  $('settings').addEventListener('input', () => {
+    settingsDirty = true;
+    say('');
+  });
+  $('set-canary').addEventListener('change', () => {
+    settingsDirty = true;
+    // The opt-in takes effect at once (with its warning right beside it).
+    void saveSettings(new Event('submit'));
+  });
+  $('log-service').addEventListener('change', () => void refreshLogs());
+  $('btn-logs-refresh').addEventListener('click', () => void refreshLogs());
+  $('btn-logs-open').addEventListener('click', () => void anima.showLog({ service: ($('log-service') as HTMLSelectElement).value as LogService }));
+
+  let lastSummary = '';
+  anima.on('state', (s) => {
+    const prevChannel = state?.status?.channel;
+    state = s;
+    render();
+    if (prevChannel && s.status && prevChannel !== s.status.channel && !settingsDirty) void loadSettings();
+    const summary = JSON.stringify([s.connection, s.status?.services.web.state, s.status?.services.agent.state]);
+    if (summary !== lastSummary) {
+      lastSummary = summary;
+      void refreshLogs();
+    }
+  });
+  anima.on('focus', ({ section }) => focusSection(section));
+  // Uptime ticks on the screen only; nothing is asked of the supervisor.
+  setInterval(() => {
+    if (state?.status?.services.web.state === 'running' || state?.status?.services.agent.state === 'running') {
+      renderService('svc-web', state.status.services.web, false);
+      renderService('svc-agent', state.status.services.agent, true);
+    }
+  }, 1000);
+}
+
+async function boot(): Promise<void> {
+  wire();
+  state = await anima.getState();
+  render();
+  await loadSettings();
+  await refreshLogs();
+  document.body.dataset.ready = 'true';
+}
+
+void boot();

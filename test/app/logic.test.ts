@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { progressRows, outcomeText, updateBanners, uptime, actionsFor, formatBytes } from '../../renderer/view-model';
+import { updateNotification, upgradeNotification } from '../../main/app/notify-policy';
+import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
+import { parseAppArgs, showWindowOnLaunch } from '../../main/app/launch';
+import type { ProgressEvent } from '../../main/core/protocol';
+import { appState, status } from './state-fixtures';
+
+const ev = (step: string, message: string, data?: Record<string, unknown>): ProgressEvent => ({ operation: 'upgrade', step, message, ...(data ? { data } : {}) });
+
+describe('progress, step by step', () => {
+  it('merges repeated download and drain reports and lists each check', () => {
+    const rows = progressRows([
+      ev('resolving', 'Resolving 1.2.0'),
+      ev('downloading', 'dl', { bytes: 1024, total: 4096 }),
+      ev('downloading', 'dl', { bytes: 4096, total: 4096 }),
+      ev('installing-dependencies', 'Installing dependencies'),
+      ev('draining', 'd', { service: 'agent', active: 2, queued: 1 }),
+      ev('draining', 'd', { service: 'agent', active: 0, queued: 3 }),
+      ev('starting', 'Starting web 1.2.0', { service: 'web' }),
+      ev('verifying', '✓ health', { check: { name: 'health', ok: true, detail: '200' } }),
+      ev('verifying', '✗ version', { check: { name: 'version', ok: false, detail: 'expected 1.2.0, got 1.2.0-wrong' } }),
+      ev('rolling-back', 'Rolling back to 1.1.0'),
+    ]);
+    expect(rows.map((r) => r.step)).toEqual(['resolving', 'downloading', 'installing-dependencies', 'draining', 'starting', 'verifying', 'verifying', 'rolling-back']);
+    expect(rows[1].detail).toBe('4.0 kB of 4.0 kB (100%)');
+    expect(rows[3].detail).toBe('0 active item(s) finishing their current step, 3 queued');
+    expect(rows[5]).toMatchObject({ title: 'health', mark: 'ok' });
+    expect(rows[6]).toMatchObject({ title: 'version', mark: 'failed', detail: 'expected 1.2.0, got 1.2.0-wrong' });
+    expect(rows[7].mark).toBe('active');
+    expect(progressRows([ev('starting', 'x')], false)[0].mark).toBe('done');
+    expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MB');
+  });
+});
+
+describe('outcomes in plain words', () => {
+  it('explains a rollback with the failed check and offers the log', () => {
+    const t = outcomeText({
+      operation: 'upgrade', ok: false, message: 'Upgrade to 1.2.0 failed', at: '',
+      outcome: { operation: 'upgrade', ok: false, message: 'Upgrade to 1.2.0 failed; rolled back', rolledBack: { to: '1.1.0', verified: true }, failure: { check: 'deep-health', detail: 'slack: token revoked', logTail: 'line1\nline2' } },
+    });
+    expect(t.headline).toBe('Upgrade rolled back to 1.1.0');
+    expect(t.lines[0]).toContain('"deep-health"');
+    expect(t.lines[1]).toContain('put 1.1.0 back and checked that it works');
+    expect(t.tone).toBe('warn');
+    expect(t.logTail).toBe('line1\nline2');
+    expect(t.logService).toBe('web');
+  });
+  it('shows errors with their hint, and plain successes', () => {
+    const e = outcomeText({ operation: 'upgrade', ok: false, message: 'x', at: '', error: { code: 'ENOTYET', message: 'The one-click upgrade is not built yet', hint: 'Use the CLI' } });
+    expect(e).toMatchObject({ tone: 'error', headline: 'Upgrade failed', lines: ['The one-click upgrade is not built yet', 'Use the CLI'] });
+    expect(outcomeText({ operation: 'start', ok: true, message: 'Started x@1.1.0', at: '', outcome: { operation: 'start', ok: true, message: 'Started x@1.1.0' } })).toMatchObject({ tone: 'ok', headline: 'Start finished' });
+    expect(outcomeText({ operation: 'stop', ok: true, message: 'Stopped', at: '', outcome: { operation: 'stop', ok: true, message: 'Stopped', forced: '2 agents mid-step' } }).tone).toBe('warn');
+  });
+});
+
+describe('update banners', () => {
+  const base = { channel: 'stable', current: '1.0.0', target: '1.1.0', available: true, downgrade: false, skipped: false, checkedAt: '2026-01-01T00:00:00Z', lastSuccessAt: '2026-01-01T00:00:00Z' };
+  it('offers the upgrade, the explicit downgrade, failures and up-to-date', () => {
+    expect(updateBanners(base)[0]).toMatchObject({ kind: 'upgrade', text: 'Anima 1.1.0 is available', version: '1.1.0' });
+    expect(updateBanners({ ...base, available: false, downgrade: true, current: '1.2.0-canary.1' })[0]).toMatchObject({ kind: 'downgrade', version: '1.1.0' });
+    expect(updateBanners({ ...base, available: false, skipped: true })[0]).toMatchObject({ kind: 'up-to-date', text: 'Skipping 1.1.0' });
+    expect(updateBanners({ ...base, available: false, error: 'registry unreachable' })[0].kind).toBe('error');
+    expect(updateBanners({ ...base, failedUpgrade: { version: '1.1.0', at: base.checkedAt, reason: 'health failed' } }).map((b) => b.kind)).toEqual(['failed-upgrade']);
+    expect(updateBanners({ ...base, target: '1.1.1', failedUpgrade: { version: '1.1.0', at: base.checkedAt, reason: 'health failed' } }).map((b) => b.kind)).toEqual(['failed-upgrade', 'upgrade']);
+    expect(updateBanners(null)).toEqual([]);
+  });
+  it('computes uptime and which buttons make sense', () => {
+    expect(uptime(new Date(Date.now() - 3_700_000).toISOString())).toBe('1 h 1 min');
+    expect(uptime(null)).toBe('—');
+    expect(actionsFor(appState(status()))).toEqual({ start: false, stop: true, restart: true, busy: false });
+    expect(actionsFor(appState(status({ web: 'stopped' })))).toEqual({ start: true, stop: false, restart: false, busy: false });
+    expect(actionsFor(appState(status(), { busy: 'restart' })).busy).toBe(true);
+  });
+});
+
+describe('notifications', () => {
+  it('announces an available version once per version', () => {
+    const s = appState(status({ update: { target: '1.2.0', available: true } }));
+    const seen = new Set<string>();
+    const n = updateNotification(s, seen)!;
+    expect(n).toMatchObject({ key: '1.2.0', title: 'Anima 1.2.0 is available', section: 'update' });
+    seen.add(n.key);
+    expect(updateNotification(s, seen)).toBeNull();
+    expect(updateNotification(appState(status({ update: { target: '1.2.0', available: false, skipped: true } })), new Set())).toBeNull();
+  });
+  it('announces the end of an upgrade: finished, rolled back, failed', () => {
+    expect(upgradeNotification(ev('done', 'Upgraded to 1.2.0'))!.title).toBe('Anima upgraded');
+    expect(upgradeNotification(ev('rolled-back', 'Upgrade to 1.2.0 failed.'))).toMatchObject({ title: 'Upgrade rolled back', section: 'operation' });
+    expect(upgradeNotification(ev('failed', 'x'))!.title).toBe('Upgrade failed');
+    expect(upgradeNotification(ev('starting', 'x'))).toBeNull();
+    expect(upgradeNotification({ operation: 'restart', step: 'done', message: 'x' })).toBeNull();
+  });
+});
+
+describe('launch at login (Linux XDG autostart) and arguments', () => {
+  it('writes and removes a desktop entry under XDG_CONFIG_HOME', () => {
+    const cfg = mkdtempSync(join(tmpdir(), 'anima-xdg-'));
+    const env = { XDG_CONFIG_HOME: cfg, HOME: '/nonexistent' };
+    expect(autostartFile(env)).toBe(join(cfg, 'autostart', 'anima-desktop.desktop'));
+    expect(linuxAutostartEnabled(env)).toBe(false);
+    setLinuxAutostart(true, '/opt/Anima Desktop/anima-desktop', ['--hidden', '--home', '/home/u/my anima'], env);
+    const text = readFileSync(autostartFile(env), 'utf8');
+    expect(text).toContain('Exec="/opt/Anima Desktop/anima-desktop" --hidden --home "/home/u/my anima"');
+    expect(text).toMatch(/^Type=Application$/m);
+    expect(linuxAutostartEnabled(env)).toBe(true);
+    setLinuxAutostart(false, '', [], env);
+    expect(existsSync(autostartFile(env))).toBe(false);
+    expect(desktopEntry('/a', ['100%'])).toContain('Exec=/a "100%%"');
+  });
+  it('parses --home and --hidden, and opens the window when no tray can be shown', () => {
+    expect(parseAppArgs(['.', '--home', '/tmp/h', '--hidden'])).toEqual({ home: '/tmp/h', hidden: true });
+    expect(parseAppArgs(['--home=/x'])).toEqual({ home: '/x', hidden: false });
+    expect(showWindowOnLaunch({ hidden: true, trayCreated: false, platform: 'darwin' })).toBe(true);
+    expect(showWindowOnLaunch({ hidden: true, trayCreated: true, platform: 'darwin' })).toBe(false);
+    expect(showWindowOnLaunch({ hidden: true, trayCreated: true, platform: 'linux', desktop: 'ubuntu:GNOME' })).toBe(true);
+    expect(showWindowOnLaunch({ hidden: false, trayCreated: true, platform: 'win32' })).toBe(true);
+  });
+});

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/window-options';
+import { dashboardAction, isSafeExternalUrl, isSameOrigin, isTrustedRendererUrl } from '../../main/app/navigation';
+import { RENDERER_CSP } from '../../main/app/csp';
+import { EVENT_NAMES, INVOKE_METHODS, invokeSchemas } from '../../main/app/ipc-contract';
+import { dashboardUnavailableHtml } from '../../main/app/dashboard-page';
+
+const REPO = join(__dirname, '..', '..');
+
+describe('window options', () => {
+  it('locks the status window down and gives it only our preload', () => {
+    const o = statusWindowOptions({ preload: '/app/dist/preload.cjs' });
+    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, preload: '/app/dist/preload.cjs' });
+    expect(o.webPreferences!.partition).toBeUndefined();
+  });
+
+  it('gives the dashboard no preload and its own session partition', () => {
+    const o = dashboardWindowOptions();
+    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, partition: DASHBOARD_PARTITION });
+    expect(o.webPreferences!.preload).toBeUndefined();
+    expect(DASHBOARD_PARTITION).not.toBe('');
+  });
+});
+
+describe('navigation guard', () => {
+  const allowed = 'http://127.0.0.1:4280';
+  it('allows only the exact origin, never a prefix match', () => {
+    expect(isSameOrigin('http://127.0.0.1:4280/agents?x=1', allowed)).toBe(true);
+    expect(isSameOrigin('http://127.0.0.1:4280', `${allowed}/`)).toBe(true);
+    for (const bad of [
+      'http://127.0.0.1:4280.evil.com/',
+      'http://127.0.0.1:42800/',
+      'https://127.0.0.1:4280/',
+      'http://localhost:4280/',
+      'http://127.0.0.1:4280@evil.com/',
+      'http://evil.com/?http://127.0.0.1:4280',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'data:text/html,hi',
+      'not a url',
+    ]) expect(isSameOrigin(bad, allowed), bad).toBe(false);
+  });
+
+  it('opens only plain http(s) links externally', () => {
+    expect(isSafeExternalUrl('https://anima.meetquinn.ai/docs')).toBe(true);
+    expect(isSafeExternalUrl('http://example.com')).toBe(true);
+    for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'ms-msdt:/id', 'https://user:pw@example.com', '']) expect(isSafeExternalUrl(bad), bad).toBe(false);
+  });
+
+  it('trusts IPC only from our renderer file, and never from a frame that is gone', () => {
+    const renderer = pathToFileURL('/opt/Anima Desktop/resources/app.asar/dist/renderer/index.html').href;
+    expect(isTrustedRendererUrl(renderer, renderer)).toBe(true);
+    expect(isTrustedRendererUrl(`${renderer}#operation`, renderer)).toBe(true);
+    expect(isTrustedRendererUrl(null, renderer)).toBe(false);
+    expect(isTrustedRendererUrl(undefined, renderer)).toBe(false);
+    expect(isTrustedRendererUrl('file:///tmp/evil/index.html', renderer)).toBe(false);
+    expect(isTrustedRendererUrl('http://127.0.0.1:4280/', renderer)).toBe(false);
+    expect(isTrustedRendererUrl(`${renderer.replace('index.html', 'index.html.evil')}`, renderer)).toBe(false);
+    expect(isTrustedRendererUrl('http://127.0.0.1:5000/index.html', 'http://127.0.0.1:5000/index.html')).toBe(true);
+    expect(isTrustedRendererUrl('http://127.0.0.1:5001/index.html', 'http://127.0.0.1:5000/index.html')).toBe(false);
+  });
+
+  it('recognises the placeholder page actions only on our private scheme', () => {
+    expect(dashboardAction('anima-desktop://start')).toBe('start');
+    expect(dashboardAction('anima-desktop://retry')).toBe('retry');
+    expect(dashboardAction('anima-desktop://status')).toBe('status');
+    expect(dashboardAction('anima-desktop://rm-rf')).toBe(null);
+    expect(dashboardAction('http://start/')).toBe(null);
+  });
+
+  it('escapes what the placeholder page shows', () => {
+    const html = dashboardUnavailableHtml({ url: 'http://127.0.0.1:4280', reason: '<img src=x onerror=alert(1)>', home: '/h/"a"' });
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x');
+    expect(html).toContain('anima-desktop://start');
+    expect(html).not.toMatch(/<script/i);
+  });
+});
+
+describe('IPC contract, CSP and bundles', () => {
+  it('lists every method once, matching its schemas', () => {
+    expect([...INVOKE_METHODS].sort()).toEqual(Object.keys(invokeSchemas()).sort());
+    expect(new Set(INVOKE_METHODS).size).toBe(INVOKE_METHODS.length);
+    expect(EVENT_NAMES).toEqual(['state', 'progress', 'outcome', 'focus']);
+  });
+
+  it('rejects malformed arguments', () => {
+    const s = invokeSchemas();
+    expect(s.stop.safeParse(undefined).success).toBe(true);
+    expect(s.stop.safeParse({ force: true }).success).toBe(true);
+    expect(s.stop.safeParse({ force: 'yes' }).success).toBe(false);
+    expect(s.stop.safeParse({ force: true, extra: 1 }).success).toBe(false);
+    expect(s.setSetting.safeParse({ key: 'runtime.registry', value: 'http://evil' }).success).toBe(false);
+    expect(s.setSetting.safeParse({ key: 'channel', value: 'canary' }).success).toBe(true);
+    expect(s.getLogs.safeParse({ service: '../../etc/passwd', lines: 10 }).success).toBe(false);
+    expect(s.getLogs.safeParse({ service: 'web', lines: 100_000 }).success).toBe(false);
+    expect(s.upgrade.safeParse({ version: '1.2.0; rm -rf /' }).success).toBe(false);
+    expect(s.start.safeParse({ version: '9.9.9' }).success).toBe(false);
+  });
+
+  it('uses the same CSP in index.html as in the response header', () => {
+    const html = readFileSync(join(REPO, 'renderer/index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1];
+    expect(meta).toBe(RENDERER_CSP);
+    expect(RENDERER_CSP).toContain("script-src 'self'");
+    expect(RENDERER_CSP).not.toContain('unsafe');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/i); // no inline script
+    expect(html).not.toMatch(/\son[a-z]+=/i); // no inline handlers
+    expect(html).not.toMatch(/style="/i);
+  });
+
+  it('keeps Node and innerHTML out of the renderer, and the preload to require("electron") only', () => {
+    for (const f of readdirSync(join(REPO, 'renderer')).filter((f) => f.endsWith('.ts'))) {
+      const src = readFileSync(join(REPO, 'renderer', f), 'utf8');
+      expect(src, f).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+      expect(src, f).not.toMatch(/from ['"](node:|electron|zod)/);
+      for (const m of src.matchAll(/^import (?!type )/gm)) expect(src.slice(m.index!, m.index! + 120), f).toMatch(/from '\.\/[a-z-]+'/);
+    }
+    // Built by the global setup (scripts/build.mjs).
+    const preload = readFileSync(join(REPO, 'dist/preload.cjs'), 'utf8');
+    const requires = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+    expect(new Set(requires)).toEqual(new Set(['electron']));
+    expect(preload.length).toBeLessThan(20_000); // no zod in the preload
+    const app = readFileSync(join(REPO, 'dist/renderer/app.js'), 'utf8');
+    expect(app).not.toMatch(/require\(/);
+  });
+});

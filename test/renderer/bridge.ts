@@ -1,0 +1,157 @@
+// Runs the real renderer (built as dist/renderer is) in real Chromium with `window.anima`
+// bridged to the real IPC handlers of main/app/ipc-handlers.ts, which talk to a real
+// supervisor on a real home. Only the Electron binary is missing from this picture: the
+// preload's ipcRenderer.invoke is replaced by a Playwright binding, and the shell actions
+// that need Electron (open a window, open a file) are recorded instead of performed.
+import { createServer, type Server } from 'node:http';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { buildSync } from 'esbuild';
+import { createServer as createNetServer } from 'node:net';
+import { extname, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright';
+import { SupervisorLink } from '../../main/app/supervisor-link';
+import { createHandlers, type Handlers } from '../../main/app/ipc-handlers';
+import { EVENT_NAMES, INVOKE_METHODS, type EventName, type LogService } from '../../main/app/ipc-contract';
+import { RENDERER_CSP } from '../../main/app/csp';
+import { linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
+
+export const REPO = join(__dirname, '..', '..');
+let rendererDir: string | null = null;
+
+/**
+ * The renderer exactly as scripts/build.mjs builds dist/renderer (same entry, same esbuild
+ * options), into a private folder: other test files rebuild dist/ while these run.
+ */
+export function buildRenderer(): string {
+  if (rendererDir) return rendererDir;
+  const dir = mkdtempSync(join(tmpdir(), 'anima-renderer-'));
+  buildSync({ absWorkingDir: REPO, bundle: true, sourcemap: 'linked', logLevel: 'warning', entryPoints: { app: 'renderer/index.ts' }, outdir: dir, platform: 'browser', format: 'iife', target: 'chrome120', minify: true });
+  for (const f of ['index.html', 'styles.css']) cpSync(join(REPO, 'renderer', f), join(dir, f));
+  return (rendererDir = dir);
+}
+export const SCREENSHOTS = join(REPO, 'test-results', 'screenshots');
+
+export function chromiumPath(): string | null {
+  for (const p of ['/usr/lib/chromium/chromium', '/usr/bin/chromium']) if (existsSync(p)) return p;
+  return null;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath()!,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
+
+/** Serves dist/renderer with the same CSP header main.ts sets. */
+function serveRenderer(): Promise<{ server: Server; url: string }> {
+  const RENDERER_DIR = buildRenderer();
+  const server = createServer((req, res) => {
+    const name = (req.url ?? '/').split('?')[0].replace(/^\/+/, '') || 'index.html';
+    if (req.method !== 'GET' || !/^[a-z-]+\.(html|js|css|map)$/.test(name) || !existsSync(join(RENDERER_DIR, name))) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(name)], 'content-security-policy': RENDERER_CSP, 'cache-control': 'no-store' });
+    res.end(readFileSync(join(RENDERER_DIR, name)));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/index.html` })));
+}
+
+export interface Bridge {
+  page: Page;
+  link: SupervisorLink;
+  handlers: Handlers;
+  /** Shell actions the renderer asked for (Electron would have performed them). */
+  calls: { openDashboard: number; showLog: LogService[] };
+  /** Errors the page logged (CSP violations included). */
+  pageErrors: string[];
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openBridge(browser: Browser, o: { home: string; env: NodeJS.ProcessEnv; xdgConfigHome: string }): Promise<Bridge> {
+  // From source, ensureSupervisor can't find the bundle beside main/core: point it at the build.
+  process.env.ANIMA_SUPERVISOR_ENTRY ??= join(REPO, 'dist', 'supervisor.cjs');
+  const { server, url } = await serveRenderer();
+  const link = new SupervisorLink({ home: o.home, env: o.env, appVersion: '0.1.0-test', retryMs: [300, 600, 1000] });
+  const calls: Bridge['calls'] = { openDashboard: 0, showLog: [] };
+  const autostartEnv = { XDG_CONFIG_HOME: o.xdgConfigHome };
+  const handlers = createHandlers(link, {
+    openDashboard: async () => void calls.openDashboard++,
+    showLog: async (_file, service) => void calls.showLog.push(service),
+    launchAtLogin: { get: () => linuxAutostartEnabled(autostartEnv), set: (on) => setLinuxAutostart(on, '/opt/anima-desktop/anima-desktop', ['--hidden'], autostartEnv) },
+  });
+
+  const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+
+  // The preload's job, done by Playwright: window.anima generated from the same lists.
+  await page.exposeFunction('__animaInvoke', (method: string, arg: unknown) => {
+    if (!(INVOKE_METHODS as readonly string[]).includes(method)) throw new Error(`unknown method ${method}`);
+    return handlers[method as keyof Handlers](arg);
+  });
+  await page.addInitScript(
+    ({ methods, events }) => {
+      const w = window as unknown as Record<string, unknown> & { __animaInvoke: (m: string, a: unknown) => Promise<unknown> };
+      const listeners = new Map<string, Set<(p: unknown) => void>>();
+      const api: Record<string, unknown> = {};
+      for (const m of methods) api[m] = (arg?: unknown) => w.__animaInvoke(m, arg);
+      api.on = (event: string, listener: (p: unknown) => void) => {
+        if (!events.includes(event)) throw new Error(`Unknown Anima event "${event}"`);
+        if (!listeners.has(event)) listeners.set(event, new Set());
+        listeners.get(event)!.add(listener);
+        return () => listeners.get(event)!.delete(listener);
+      };
+      Object.defineProperty(window, '__animaEmit', { value: (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload)) });
+      Object.defineProperty(window, 'anima', { value: Object.freeze(api) });
+    },
+    { methods: [...INVOKE_METHODS] as string[], events: EVENT_NAMES as string[] },
+  );
+
+  const forward = (event: EventName) => (payload: unknown) => {
+    page.evaluate(([e, p]) => (window as unknown as { __animaEmit?: (e: string, p: unknown) => void }).__animaEmit?.(e as string, p), [event, payload] as const).catch(() => {});
+  };
+  for (const e of EVENT_NAMES) link.on(e, forward(e));
+
+  await link.start();
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+
+  return {
+    page,
+    link,
+    handlers,
+    calls,
+    pageErrors,
+    async screenshot(name) {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
+    async close() {
+      link.dispose();
+      await context.close().catch(() => {});
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}

@@ -1,0 +1,202 @@
+// End to end: the status window (dist/renderer) in real Chromium, window.anima bridged to
+// the real IPC handlers, a real supervisor on a real home, a real registry (verdaccio)
+// with the reference runtime 1.0.0, 1.1.0 (latest) and 1.2.0-canary.1 (canary).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright';
+import { startWorld, type World } from '../helpers/world';
+import { chromiumPath, freePort, launchChromium, openBridge, type Bridge } from './bridge';
+
+const hasChromium = !!chromiumPath();
+if (!hasChromium) console.log('[renderer e2e] skipped: no Chromium at /usr/lib/chromium/chromium or /usr/bin/chromium (apt-get install -y chromium)');
+
+const T = { timeout: 30_000 };
+
+async function text(page: Page, testid: string): Promise<string> {
+  return (await page.getByTestId(testid).textContent()) ?? '';
+}
+
+async function waitForState(page: Page, testid: string, state: string, timeout = 30_000): Promise<void> {
+  await page.locator(`[data-testid="${testid}"][data-state="${state}"]`).waitFor({ timeout });
+}
+
+describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supervisor', () => {
+  let world: World;
+  let browser: Browser;
+  let bridge: Bridge | null = null;
+  let home = '';
+
+  beforeAll(async () => {
+    [world, browser] = await Promise.all([startWorld(), launchChromium()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = null;
+    // Whatever a test left running goes away (the CLI's stop drains and ends the supervisor).
+    if (home) await world.cli(['stop', '--force'], { home });
+    home = '';
+  });
+
+  async function open(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ bridge: Bridge; page: Page; env: NodeJS.ProcessEnv }> {
+    home = world.newHome();
+    const env = { ...world.env, ANIMA_HOME: home, ANIMA_WEB_PORT: String(await freePort()), ...extraEnv };
+    bridge = await openBridge(browser, { home, env, xdgConfigHome: mkdtempSync(join(world.tmp, 'xdg-')) });
+    return { bridge, page: bridge.page, env };
+  }
+
+  it('starts from stopped: Start brings both services up, Stop drains them', async () => {
+    const { bridge: b, page } = await open();
+    await page.getByText('supervisor not running').waitFor(T);
+    expect(await text(page, 'home')).toBe(home);
+    expect(await text(page, 'env-badge')).toBe('stable');
+    await waitForState(page, 'svc-web', 'stopped');
+    expect(await page.getByTestId('stop').isDisabled()).toBe(true);
+    await b.screenshot('01-stopped');
+
+    await page.getByTestId('start').click();
+    await waitForState(page, 'svc-web', 'running');
+    await waitForState(page, 'svc-agent', 'running');
+    await page.getByTestId('op-outcome').getByText('Start finished').waitFor(T);
+    await page.getByText('supervisor connected').waitFor(T);
+    expect(await text(page, 'version')).toContain('1.1.0');
+    const steps = await page.getByTestId('op-steps').innerText();
+    expect(steps).toContain('Starting');
+    expect(await page.locator('[data-testid="svc-web"] .pid').innerText()).toMatch(/^\d+$/);
+    expect(await page.locator('[data-testid="svc-agent"] .activity').innerText()).toMatch(/\d+ active, \d+ queued/);
+    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    // Logs come through the logs method.
+    await page.getByTestId('log-service').selectOption('web');
+    await page.getByTestId('logs-refresh').click();
+    await expect.poll(() => text(page, 'log-lines'), T).not.toMatch(/is empty|Could not/);
+    await page.getByTestId('open-dashboard').click();
+    await expect.poll(() => b.calls.openDashboard).toBe(1);
+    await b.screenshot('02-running');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await b.screenshot('03-running-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    await page.getByTestId('stop').click();
+    await waitForState(page, 'svc-web', 'stopped');
+    await waitForState(page, 'svc-agent', 'stopped');
+    await page.getByTestId('op-outcome').getByText('Stop finished').waitFor(T);
+    // The supervisor leaves after a stop, by design; the window says so and keeps retrying.
+    await page.getByText('supervisor not running').waitFor(T);
+    expect(b.pageErrors).toEqual([]);
+  });
+
+  it('check for updates with 1.0.0 pinned shows 1.1.0; the canary opt-in shows the canary; skip hides it', async () => {
+    const { bridge: b, page } = await open();
+    const r = await world.cli(['runtime', 'install', '--version', '1.0.0'], { home });
+    expect(r.code, r.stderr).toBe(0);
+    await page.getByTestId('check-updates').click();
+    const banner = page.getByTestId('banner-upgrade');
+    await banner.waitFor(T);
+    expect(await banner.innerText()).toContain('Anima 1.1.0 is available');
+    expect(await banner.getByTestId('upgrade').innerText()).toBe('Upgrade to 1.1.0');
+    expect(await text(page, 'version')).toContain('1.0.0');
+    await b.screenshot('04-update-available');
+
+    // The opt-in: the warning is right there, and the channel's offer changes at once.
+    expect(await page.locator('#canary-warning').innerText()).toMatch(/can break agents/);
+    await page.getByTestId('canary-toggle').check();
+    await expect.poll(async () => (await banner.isVisible()) && (await banner.innerText()), T).toContain('Anima 1.2.0-canary.1 is available');
+    await expect.poll(() => text(page, 'env-badge'), T).toBe('canary');
+    await b.screenshot('05-canary');
+
+    await banner.getByTestId('skip').click();
+    await page.getByTestId('banner-up-to-date').getByText('Skipping 1.2.0-canary.1').waitFor(T);
+    expect(await page.getByTestId('banner-upgrade').count()).toBe(0);
+
+    // Other settings go through config-set, validated.
+    await page.getByTestId('drain-timeout').fill('45');
+    await page.getByTestId('save-settings').click();
+    await page.getByTestId('settings-msg').getByText('Saved.').waitFor(T);
+    const s = await b.handlers.getSettings(undefined);
+    expect(s.ok && s.value).toMatchObject({ channel: 'canary', drainTimeoutSeconds: 45 });
+    await page.getByTestId('drain-timeout').fill('-3');
+    await page.getByTestId('save-settings').click();
+    await page.getByTestId('settings-msg').getByText(/Not saved/).waitFor(T);
+    expect(b.pageErrors).toEqual([]);
+  });
+
+  it('follows what the CLI does: reconnects when a supervisor appears (pushed state, no polling) and notices when it goes', async () => {
+    const { page, env } = await open();
+    await page.getByText('supervisor not running').waitFor(T);
+    const r = await world.cli(['start'], { home, env: { ANIMA_WEB_PORT: env.ANIMA_WEB_PORT } });
+    expect(r.code, r.stderr).toBe(0);
+    await page.getByText('supervisor connected').waitFor(T);
+    await waitForState(page, 'svc-web', 'running');
+    await waitForState(page, 'svc-agent', 'running');
+    expect((await world.cli(['stop'], { home })).code).toBe(0);
+    await waitForState(page, 'svc-web', 'stopped');
+    await page.getByText('supervisor not running').waitFor(T);
+  });
+
+  it('the handlers refuse malformed arguments before anything reaches the supervisor', async () => {
+    const { bridge: b, page } = await open();
+    const bad = await page.evaluate(() => (window.anima as unknown as Record<string, (a: unknown) => Promise<unknown>>).getLogs({ service: '../../../etc/passwd', lines: 5 }));
+    expect(bad).toMatchObject({ ok: false, error: { code: 'EINVALID' } });
+    const bad2 = await b.handlers.setSetting({ key: 'runtime.registry', value: 'http://evil.example' });
+    expect(bad2).toMatchObject({ ok: false, error: { code: 'EINVALID' } });
+  });
+
+  it('upgrade click-through: progress step by step, then the new version runs', async (ctx) => {
+    const { bridge: b, page } = await open();
+    expect((await world.cli(['runtime', 'install', '--version', '1.0.0'], { home })).code).toBe(0);
+    await page.getByTestId('start').click();
+    await waitForState(page, 'svc-web', 'running');
+    await page.getByTestId('check-updates').click();
+    await page.getByTestId('banner-upgrade').getByTestId('upgrade').click();
+    const outcome = page.getByTestId('op-outcome');
+    await outcome.locator('.outcome-head').waitFor({ timeout: 60_000 });
+    const head = await outcome.innerText();
+    if (/not built yet|ENOTYET/i.test(head)) {
+      console.log('[renderer e2e] upgrade click-through skipped: the supervisor answers ENOTYET (upgrade not implemented yet)');
+      await b.screenshot('06-upgrade-not-yet');
+      ctx.skip();
+    }
+    expect(head).toContain('Upgrade finished');
+    const steps = await page.getByTestId('op-steps').innerText();
+    for (const s of ['Downloading', 'Draining', 'Starting', 'Verifying']) expect(steps).toContain(s);
+    expect(steps).toContain('✓');
+    await expect.poll(() => text(page, 'version'), T).toContain('1.1.0');
+    await b.screenshot('06-upgraded');
+  }, 90_000);
+
+  it('upgrade to a broken version rolls back, and says why in plain words', async (ctx) => {
+    const pkg = '@meetquinn/animactl-broken-e2e';
+    await world.publishRuntime({ name: pkg, version: '1.0.0' });
+    await world.publishRuntime({ name: pkg, version: '1.1.0', web: 'wrong-version' });
+    const { bridge: b, page } = await open({ ANIMA_RUNTIME_PACKAGE: pkg });
+    expect((await world.cli(['runtime', 'install', '--version', '1.0.0'], { home, env: { ANIMA_RUNTIME_PACKAGE: pkg } })).code).toBe(0);
+    await page.getByTestId('start').click();
+    await waitForState(page, 'svc-web', 'running');
+    await page.getByTestId('check-updates').click();
+    await page.getByTestId('banner-upgrade').getByTestId('upgrade').click();
+    const outcome = page.getByTestId('op-outcome');
+    await outcome.locator('.outcome-head').waitFor({ timeout: 60_000 });
+    const head = await outcome.innerText();
+    if (/not built yet|ENOTYET/i.test(head)) {
+      console.log('[renderer e2e] rollback click-through skipped: the supervisor answers ENOTYET (upgrade not implemented yet)');
+      ctx.skip();
+    }
+    expect(head).toContain('rolled back to 1.0.0');
+    expect(head).toMatch(/failed the check "server-info"/);
+    // The banner no longer offers the failed version cheerfully: it says it failed, and offers a retry.
+    await page.getByTestId('banner-failed-upgrade').waitFor(T);
+    expect(await page.getByTestId('banner-upgrade').count()).toBe(0);
+    expect(await page.getByTestId('op-steps').innerText()).toContain('✗');
+    await b.screenshot('07-rolled-back');
+    await outcome.getByTestId('outcome-show-log').click();
+    await expect.poll(() => b.calls.showLog.length).toBe(1);
+    await waitForState(page, 'svc-web', 'running');
+    expect(await text(page, 'version')).toContain('1.0.0');
+  }, 90_000);
+});
