@@ -135,7 +135,8 @@ export async function connectIfRunning(paths: HomeLayout, timeoutMs = 2000): Pro
 export function supervisorEntry(): string {
   const override = process.env.ANIMA_SUPERVISOR_ENTRY;
   if (override) return override;
-  const candidates = [join(__dirname, 'supervisor.cjs'), join(__dirname, '..', 'supervisor.cjs')].map((p) => p.replace(`app.asar${require('node:path').sep}`, `app.asar.unpacked${require('node:path').sep}`));
+  // Inside a packaged app this is a path in app.asar: fine, Electron as Node reads it.
+  const candidates = [join(__dirname, 'supervisor.cjs'), join(__dirname, '..', 'supervisor.cjs')];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new AnimaError('ESUPERVISOR_MISSING', `The supervisor program is missing (looked for ${candidates.join(', ')})`, { hint: 'Run `npm run build`.' });
   return found;
