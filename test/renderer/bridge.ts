@@ -145,6 +145,8 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
     pageErrors,
     async screenshot(name) {
       mkdirSync(SCREENSHOTS, { recursive: true });
+      // From the top: a full-page capture of a scrolled page draws the sticky header mid-page.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     },
     async close() {
