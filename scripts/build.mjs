@@ -2,15 +2,24 @@
 // (node_modules ships beside dist/ in dev and in the packaged app), so pacote,
 // Arborist and friends load exactly as their authors test them.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
-const watch = process.argv.includes('--watch');
 
-rmSync(out, { recursive: true, force: true });
+// Outputs are written one by one, each atomically (tmp + rename), never by emptying dist/
+// first: a test run or a supervisor may be loading dist/*.cjs while we rebuild.
+async function emit(options) {
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+}
 
 const nodeEntries = {
   cli: 'main/cli/index.ts',
@@ -21,7 +30,7 @@ const present = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) 
 
 const common = { absWorkingDir: root, bundle: true, sourcemap: 'linked', logLevel: 'warning', target: 'node20' };
 
-await build({
+await emit({
   ...common,
   entryPoints: present,
   outdir: out,
@@ -33,12 +42,16 @@ await build({
 
 if (existsSync(join(root, 'preload/index.ts'))) {
   // A sandboxed preload can require only `electron`: bundle everything else in.
-  await build({ ...common, entryPoints: { preload: 'preload/index.ts' }, outdir: out, outExtension: { '.js': '.cjs' }, platform: 'node', format: 'cjs', external: ['electron'] });
+  await emit({ ...common, entryPoints: { preload: 'preload/index.ts' }, outdir: out, outExtension: { '.js': '.cjs' }, platform: 'node', format: 'cjs', external: ['electron'] });
 }
 
 if (existsSync(join(root, 'renderer/index.ts'))) {
-  await build({ ...common, entryPoints: { app: 'renderer/index.ts' }, outdir: join(out, 'renderer'), platform: 'browser', format: 'iife', target: 'chrome120', minify: true });
+  await emit({ ...common, entryPoints: { app: 'renderer/index.ts' }, outdir: join(out, 'renderer'), platform: 'browser', format: 'iife', target: 'chrome120', minify: true });
   mkdirSync(join(out, 'renderer'), { recursive: true });
-  for (const f of ['index.html', 'styles.css']) if (existsSync(join(root, 'renderer', f))) cpSync(join(root, 'renderer', f), join(out, 'renderer', f));
+  for (const f of ['index.html', 'styles.css']) {
+    if (!existsSync(join(root, 'renderer', f))) continue;
+    const tmp = join(out, 'renderer', `${f}.${process.pid}.tmp`);
+    copyFileSync(join(root, 'renderer', f), tmp);
+    renameSync(tmp, join(out, 'renderer', f));
+  }
 }
-if (watch) console.log('watch mode is not implemented; re-run npm run build');

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAnimaError } from './errors';
 
 /**
  * A first start or install that fails must not leave a half-made home behind. Runs
@@ -11,7 +12,8 @@ export async function withFirstRunCleanup<T>(home: string, fn: () => Promise<T>,
   try {
     return await fn();
   } catch (e) {
-    if (!existed) {
+    // EBUSY: another manager is setting this home up right now; its files are not ours to remove.
+    if (!existed && !(isAnimaError(e) && e.code === 'EBUSY')) {
       await beforeCleanup?.().catch(() => {});
       removeManagerFiles(home);
     }

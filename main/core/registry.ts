@@ -4,12 +4,12 @@ import { AnimaError, errorCode, messageOf } from './errors';
 import type { NpmConfig } from './npm-config';
 import type { DistTags } from './update-policy';
 
-/** The registry a home installs from, and why that one, so errors can point at the setting to fix. */
 /** pacote costs more to load than the rest of the CLI: only the commands that talk to a registry pay for it. */
 export async function loadPacote(): Promise<typeof pacote> {
   return (await import('pacote')).default;
 }
 
+/** The registry a home installs from, and why that one, so errors can point at the setting to fix. */
 export interface RegistryTarget {
   url: string;
   /** A phrase naming where the URL came from: "the --registry flag", "/home/u/.npmrc", … */
