@@ -77,6 +77,9 @@ export async function verifyRuntime(input: VerifyInput): Promise<VerifyResult> {
     add({ name: 'pids-changed', ok: same.length === 0 && input.webPid !== null && input.agentPid !== null, detail: same.length ? `${same.join(', ')} unchanged` : `web ${before.webPid ?? '-'} → ${input.webPid}, agent ${before.agentPid ?? '-'} → ${input.agentPid}` });
   }
 
+  // Web answering says nothing about the agent: it must be there too.
+  add({ name: 'agent', ok: input.agentPid !== null, detail: input.agentPid !== null ? `running (pid ${input.agentPid})` : 'not running' });
+
   let info: Record<string, unknown> | null = null;
   try {
     const r = await httpJson(`${url}/api/server-info`);

@@ -64,14 +64,17 @@ async function main(): Promise<void> {
         client.logs = !!(params as { logs?: boolean }).logs;
         return sup.status();
       case 'start':
+        await sup.whenRecovered();
         return sup.start(params as never);
       case 'stop': {
+        await sup.whenRecovered();
         const outcome = await sup.stop(params as never);
         // Stop means everything, the supervisor included; leave once the answer is out.
         setTimeout(() => exit(0, 'stopped by request'), 100);
         return outcome;
       }
       case 'restart':
+        await sup.whenRecovered();
         return sup.restart(params as never);
       case 'verify':
         return sup.verify();
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
         return sup.setConfig(p.key, p.value);
       }
       case 'upgrade':
+        await sup.whenRecovered();
         return sup.upgrade(params as never);
       case 'shutdown':
         setTimeout(() => exit(0, 'shutdown requested (services left running)'), 100);

@@ -101,16 +101,26 @@ export class Supervisor extends EventEmitter {
     } catch {
       this.interrupted = null;
     }
-    // Start, stop and restart need no resuming; an upgrade does (resumeInterrupted).
-    rmSync(this.ctx.paths.operation, { force: true });
+    // Start, stop and restart need no resuming. An upgrade (or its recovery) does, and its
+    // record stays on disk until that recovery has finished: it may be cut short too.
+    if (!this.interrupted || !UPGRADE_KINDS.has(this.interrupted.kind)) rmSync(this.ctx.paths.operation, { force: true });
   }
 
+  private recovery: Promise<unknown> = Promise.resolve();
+
   /** Finishes or rolls back an upgrade the previous supervisor was killed in the middle of. */
-  async resumeInterrupted(): Promise<OperationOutcome | null> {
+  resumeInterrupted(): Promise<OperationOutcome | null> {
     const rec = this.interrupted;
     this.interrupted = null;
-    if (!rec || rec.kind !== 'upgrade') return null;
-    return recoverUpgrade(this, rec as never);
+    if (!rec || !UPGRADE_KINDS.has(rec.kind)) return Promise.resolve(null);
+    const p = recoverUpgrade(this, rec as never);
+    this.recovery = p.catch(() => {});
+    return p;
+  }
+
+  /** Requests that change the home wait for an interrupted upgrade to be settled first, rather than being refused. */
+  whenRecovered(): Promise<unknown> {
+    return this.recovery;
   }
 
   status(): HomeStatus {
@@ -160,8 +170,9 @@ export class Supervisor extends EventEmitter {
     this.emit('state', this.status());
   }
 
-  progress(step: string, message: string, data?: Record<string, unknown>): void {
-    if (this.operation) {
+  progress(step: string, message: string, data?: Record<string, unknown>, opts: { asStep?: boolean } = {}): void {
+    // A crash report during someone else's operation is news, not that operation's step.
+    if (this.operation && opts.asStep !== false) {
       this.operation.step = step;
       this.writeOperationRecord();
     }
@@ -551,16 +562,21 @@ export class Supervisor extends EventEmitter {
     if (!decision.restart) {
       const error = `${name} ${how}; it failed ${decision.failures} times in a row, so it stays stopped until you start it. Last lines of its log:\n${tail}`;
       if (svc.state !== 'crashed') svc.transition('crashed', error);
-      this.progress('crashed', error, { service: name, failures: decision.failures });
+      this.progress('crashed', error, { service: name, failures: decision.failures }, { asStep: false });
       return;
     }
     const error = `${name} ${how}; restarting in ${decision.delayMs} ms (failure ${decision.failures} of ${this.opts.policy.maxQuickFailures})`;
     if (svc.state !== 'crashed') svc.transition('crashed', error);
-    this.progress('crashed', error, { service: name, failures: decision.failures, delayMs: decision.delayMs });
+    this.progress('crashed', error, { service: name, failures: decision.failures, delayMs: decision.delayMs }, { asStep: false });
     const version = svc.version;
-    this.restartTimers[name] = setTimeout(() => {
+    const attempt = () => {
       delete this.restartTimers[name];
       if (this.desired[name] !== 'running' || !version) return;
+      // An operation owns the services right now: try again once it's done, without counting a failure.
+      if (this.operation) {
+        this.restartTimers[name] = setTimeout(attempt, decision.delayMs);
+        return;
+      }
       void this.run(`restart-${name}`, async () => {
         if (this.desired[name] !== 'running' || svc.alive) return;
         const ctx = this.ctx;
@@ -569,11 +585,12 @@ export class Supervisor extends EventEmitter {
           else await this.startAgent(ctx, version);
         } catch (e) {
           // startWeb/startAgent left the service crashed with the reason; the next exit event continues the policy.
-          this.progress('crashed', messageOf(e), { service: name });
+          this.progress('crashed', messageOf(e), { service: name }, { asStep: false });
           if (!svc.alive) this.onServiceExit(name, { code: null, signal: null, requested: false });
         }
-      }).catch((e) => this.progress('crashed', isAnimaError(e) ? e.message : messageOf(e), { service: name }));
-    }, decision.delayMs);
+      }).catch((e) => this.progress('crashed', isAnimaError(e) ? e.message : messageOf(e), { service: name }, { asStep: false }));
+    };
+    this.restartTimers[name] = setTimeout(attempt, decision.delayMs);
   }
 
   private rotateLogs(): void {
@@ -592,6 +609,8 @@ export class Supervisor extends EventEmitter {
     for (const n of SERVICES) this.services[n].dispose();
   }
 }
+
+const UPGRADE_KINDS = new Set(['upgrade', 'recover-upgrade']);
 
 /** A service whose process is gone ends up `stopped` through legal transitions only. */
 function settleStopped(svc: Service): void {

@@ -192,10 +192,13 @@ async function rollback(
  * verified → keep the new version; before the drain → nothing had changed; anything
  * in between → roll back to the previous version and verify it. Never left in between.
  */
-export function recoverUpgrade(sup: Supervisor, record: UpgradeRecord & { step: string | null }): Promise<OperationOutcome> {
+export function recoverUpgrade(sup: Supervisor, record: UpgradeRecord & { step: string | null; interruptedAt?: string | null }): Promise<OperationOutcome> {
+  // The step the *upgrade* was cut at decides; a recovery that is itself cut short
+  // keeps that (and from/to/before) in its own record, so the next one decides the same way.
+  const step = record.interruptedAt !== undefined ? record.interruptedAt : record.step;
+  const { from, to, before, wasRunning, verified } = record;
   return sup.run('recover-upgrade', async () => {
     const ctx = sup.contextFor({});
-    const { from, to, before, wasRunning, step, verified } = record;
     if (to && (verified || step === 'verified')) {
       pinAndSwap(ctx, to);
       // A home that was stopped before the upgrade stays stopped (its stop may have been cut short).
@@ -209,5 +212,5 @@ export function recoverUpgrade(sup: Supervisor, record: UpgradeRecord & { step: 
       return { operation: 'recover-upgrade', ok: true, message: `Interrupted upgrade discarded; ${from} kept`, version: from };
     }
     return rollback(sup, ctx, { from, to, before, wasRunning }, { check: 'interrupted', detail: `the supervisor stopped during the upgrade (at "${step}")` });
-  });
+  }, { from, to, before, wasRunning, verified, interruptedAt: step });
 }

@@ -1,0 +1,173 @@
+// The supervisor killed (SIGKILL) at every step the upgrade transaction records in
+// run/operation.json. The next supervisor must finish or roll back what it finds,
+// never leave the home in between: on 1.1.0 verified if the upgrade had been
+// verified, else on 1.0.0 verified. ANIMA_TEST_HOLD_STEP=<step> (a supervisor test
+// hook) parks the upgrade right after it recorded <step>, so the kill lands there.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI, startWorld, type World } from '../helpers/world';
+import { audit, enqueue, problems, waitFor } from '../helpers/reference-queue';
+import { expectRunningVerified, output, pinAndCurrent, startAt, status, type Supervised } from './lib';
+
+const STEPS = ['resolving', 'installed', 'draining', 'swapping', 'starting', 'verifying', 'verified'] as const;
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(() => world?.close());
+
+function readOperation(home: string): Record<string, any> | null {
+  try {
+    return JSON.parse(readFileSync(join(home, 'run', 'operation.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+describe('an upgrade interrupted by a supervisor crash', () => {
+  for (const step of STEPS) {
+    const expected = step === 'verified' ? '1.1.0' : '1.0.0';
+    it(`killed at "${step}": the next supervisor leaves the home on ${expected}, verified`, async () => {
+      const h: Supervised = await world.supervisedHome();
+      // The supervisor `start` spawns inherits the hook.
+      await startAt(world, h, '1.0.0', { ANIMA_TEST_HOLD_STEP: step });
+      const oldSupervisor = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid as number;
+
+      const upgrade = spawn(process.execPath, [CLI, 'upgrade'], { env: { ...world.env, ...h.env }, stdio: 'ignore' });
+      try {
+        const op = await waitFor(() => {
+          const o = readOperation(h.home);
+          return o?.kind === 'upgrade' && o.step === step ? o : null;
+        }, { what: `run/operation.json to record the upgrade at "${step}"`, timeoutMs: 30_000 });
+        expect(op.from).toBe('1.0.0');
+        process.kill(oldSupervisor, 'SIGKILL');
+        upgrade.kill('SIGKILL');
+        await exited(upgrade);
+        await waitFor(() => !alive(oldSupervisor), { what: 'the killed supervisor to be gone' });
+      } finally {
+        upgrade.kill('SIGKILL');
+      }
+      // Killed mid-way, the record is still there for the next supervisor.
+      expect(readOperation(h.home)).toMatchObject({ kind: 'upgrade', step });
+
+      // A new supervisor (no hook this time) finds the record and recovers.
+      // `start` waits for the recovery to settle the home, then does its own work.
+      const r = await world.cli(['start', '--no-browser'], { home: h.home, env: h.env });
+      expect(r.code, output(r)).toBe(0);
+      await waitFor(async () => !existsSync(join(h.home, 'run', 'operation.json')) && (await status(world, h)).operation === null, {
+        what: 'the recovery to finish',
+        timeoutMs: 30_000,
+      });
+      const supervisorLog = readFileSync(join(h.home, 'logs', 'supervisor.log'), 'utf8');
+      expect(supervisorLog).toMatch(/recovered an interrupted upgrade/);
+
+      await expectRunningVerified(world, h, expected);
+    });
+  }
+
+  // Past "verified", the services of a home that was stopped before the upgrade are
+  // stopped again (a drain, which takes as long as the agent's current step). The
+  // upgrade was verified: a crash there must keep 1.1.0, not roll it back.
+  it('killed while stopping the services again after a verified upgrade of a stopped home: keeps 1.1.0', async () => {
+    const h: Supervised = await world.supervisedHome();
+    const install = await world.cli(['runtime', 'install', '--version', '1.0.0'], { home: h.home, env: h.env });
+    expect(install.code, output(install)).toBe(0);
+    // The 1.1.0 agent started for the verification claims this item, and its first step outlasts the checks.
+    const items = [{ id: 'long-step', steps: 2, stepMs: 2500 }];
+    enqueue(h.home, items[0]);
+
+    const upgrade = spawn(process.execPath, [CLI, 'upgrade'], { env: { ...world.env, ...h.env }, stdio: 'ignore' });
+    let supervisor: number;
+    try {
+      await waitFor(() => {
+        const o = readOperation(h.home);
+        let agent: { version?: string } = {};
+        try {
+          agent = JSON.parse(readFileSync(join(h.home, 'run', 'agent.pid'), 'utf8'));
+        } catch {}
+        // Draining the 1.1.0 agent: only the stop after the verification does that.
+        return o?.kind === 'upgrade' && o.step === 'draining' && agent.version === '1.1.0';
+      }, { what: 'the upgrade to drain the 1.1.0 agent after verifying it', timeoutMs: 30_000 });
+      supervisor = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid;
+      process.kill(supervisor, 'SIGKILL');
+      upgrade.kill('SIGKILL');
+      await exited(upgrade);
+    } finally {
+      upgrade.kill('SIGKILL');
+    }
+    await waitFor(() => !alive(supervisor), { what: 'the killed supervisor to be gone' });
+
+    const r = await world.cli(['start', '--no-browser'], { home: h.home, env: h.env });
+    expect(r.code, output(r)).toBe(0);
+    await waitFor(async () => !existsSync(join(h.home, 'run', 'operation.json')) && (await status(world, h)).operation === null, {
+      what: 'the recovery to finish',
+      timeoutMs: 30_000,
+    });
+    expect(pinAndCurrent(h.home)).toEqual({ pin: '1.1.0', current: '1.1.0' });
+    await expectRunningVerified(world, h, '1.1.0');
+    const done = await waitFor(() => {
+      const a = audit(h.home);
+      return a.done.length === 1 ? a : null;
+    }, { what: 'the item to be done', timeoutMs: 30_000 });
+    expect(problems(done, items)).toEqual([]);
+  });
+
+  it('a recovery that is itself killed is finished by the next supervisor the same way', async () => {
+    const h: Supervised = await world.supervisedHome();
+    await startAt(world, h, '1.0.0', { ANIMA_TEST_HOLD_STEP: 'verifying' });
+    const first = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid as number;
+    const upgrade = spawn(process.execPath, [CLI, 'upgrade'], { env: { ...world.env, ...h.env }, stdio: 'ignore' });
+    try {
+      await waitFor(() => readOperation(h.home)?.step === 'verifying' || null, { what: 'the upgrade at "verifying"', timeoutMs: 30_000 });
+      process.kill(first, 'SIGKILL');
+      upgrade.kill('SIGKILL');
+      await exited(upgrade);
+    } finally {
+      upgrade.kill('SIGKILL');
+    }
+    await waitFor(() => !alive(first), { what: 'the first supervisor to be gone' });
+
+    // The second supervisor starts the rollback and is killed in the middle of it.
+    const second = spawn(process.execPath, [CLI, 'start', '--no-browser'], { env: { ...world.env, ...h.env, ANIMA_TEST_HOLD_STEP: 'rolling-back' }, stdio: 'ignore' });
+    let secondSupervisor: number;
+    try {
+      await waitFor(() => {
+        const o = readOperation(h.home);
+        return o?.kind === 'recover-upgrade' && o.step === 'rolling-back' ? o : null;
+      }, { what: 'the recovery at "rolling-back"', timeoutMs: 30_000 });
+      expect(readOperation(h.home)).toMatchObject({ from: '1.0.0', to: '1.1.0', interruptedAt: 'verifying' });
+      secondSupervisor = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid;
+      process.kill(secondSupervisor, 'SIGKILL');
+      second.kill('SIGKILL');
+      await exited(second);
+    } finally {
+      second.kill('SIGKILL');
+    }
+    await waitFor(() => !alive(secondSupervisor), { what: 'the second supervisor to be gone' });
+
+    // The third finishes the rollback: 1.0.0, verified; the never-verified 1.1.0 is not kept.
+    const r = await world.cli(['start', '--no-browser'], { home: h.home, env: h.env });
+    expect(r.code, output(r)).toBe(0);
+    await waitFor(async () => !existsSync(join(h.home, 'run', 'operation.json')) && (await status(world, h)).operation === null, {
+      what: 'the recovery to finish',
+      timeoutMs: 30_000,
+    });
+    await expectRunningVerified(world, h, '1.0.0');
+  });
+});
