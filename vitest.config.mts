@@ -10,6 +10,6 @@ export default defineConfig({
     // Two cores: one file per core; files that start many processes stay sequential inside.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -29,6 +29,8 @@ export type LogService = (typeof LOG_SERVICES)[number];
 function buildSchemas() {
   const none = z.undefined();
   const force = z.object({ force: z.boolean().optional() }).strict().optional();
+  // An absolute path (POSIX, drive or UNC): checked without node:path, which the preload can't bundle.
+  const home = z.string().min(1).max(4096).refine((p) => !p.includes('\0') && /^(\/|[A-Za-z]:[\\/]|\\\\[^\\])/.test(p), 'must be an absolute path');
   const version = z.string().min(1).max(100).regex(/^[0-9A-Za-z.+-]+$/, 'must be a version such as 1.4.2');
   return {
     getState: none,
@@ -44,6 +46,9 @@ function buildSchemas() {
     getLogs: z.object({ service: z.enum(LOG_SERVICES), lines: z.number().int().min(1).max(500) }).strict(),
     openDashboard: none,
     showLog: z.object({ service: z.enum(LOG_SERVICES) }).strict(),
+    listHomes: none,
+    openHome: z.object({ home }).strict(),
+    openAnotherHome: none,
   } as const satisfies Record<string, z.ZodType>;
 }
 type Schemas = ReturnType<typeof buildSchemas>;
@@ -53,6 +58,7 @@ export type InvokeMethod = keyof Schemas;
 export const INVOKE_METHODS = [
   'getState', 'start', 'stop', 'restart', 'checkForUpdates', 'upgrade', 'skipVersion',
   'getSettings', 'setSetting', 'setLaunchAtLogin', 'getLogs', 'openDashboard', 'showLog',
+  'listHomes', 'openHome', 'openAnotherHome',
 ] as const satisfies readonly InvokeMethod[];
 
 let schemas: Schemas | null = null;
@@ -89,6 +95,16 @@ export interface OutcomeView {
   error?: ErrorBody;
 }
 
+/** A home this user opened with the app, as the tray and the window list it. */
+export interface HomeView {
+  home: string;
+  /** The path for people: under the user's home as ~/…, long ones shortened in the middle. */
+  label: string;
+  environment: string | null;
+  /** The home of this instance (this window). */
+  current: boolean;
+}
+
 export type Connection = 'connecting' | 'connected' | 'not-running';
 
 /** Everything the window and the tray render. */
@@ -121,6 +137,11 @@ export interface InvokeResults {
   getLogs: Result<string[]>;
   openDashboard: Result<null>;
   showLog: Result<null>;
+  listHomes: Result<HomeView[]>;
+  /** Each home opens in its own instance (its window); one already open comes to the front. */
+  openHome: Result<null>;
+  /** A folder picker; the home chosen, or null when the user cancelled. */
+  openAnotherHome: Result<string | null>;
 }
 
 /** main → renderer events. */

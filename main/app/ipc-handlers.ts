@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { AnimaError } from '../core/errors';
 import { readConfig, setConfigValue, parseSettingValue, type Config } from '../core/config';
 import { createContext } from '../core/context';
 import { tailLines } from '../core/log-tail';
@@ -6,6 +8,7 @@ import type { UpdateState } from '../core/status';
 import type { OperationOutcome } from '../core/protocol';
 import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type Result, type Settings, type LogService } from './ipc-contract';
 import { errorBody, type SupervisorLink } from './supervisor-link';
+import { homeViews, type KnownHome } from './known-homes';
 
 /** What only the Electron shell can do; main.ts passes the real ones, the tests their own. */
 export interface ShellActions {
@@ -18,6 +21,12 @@ export interface ShellActions {
     /** Why the option can't be used here, if it can't. */
     unavailable?: string;
   };
+  /** The homes this user opened with the app (known-homes.ts), most recent first. */
+  knownHomes(): KnownHome[];
+  /** Opens a home in its own app instance (an instance already running for it comes to the front). */
+  openHome(home: string): Promise<void>;
+  /** Asks for a folder and opens it as a home; the home, or null when the user cancelled. */
+  openAnotherHome(): Promise<string | null>;
 }
 
 export type Handlers = { [M in InvokeMethod]: (arg: unknown) => Promise<InvokeResults[M]> };
@@ -94,6 +103,19 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
       }),
     openDashboard: () => attempt(async () => (await shell.openDashboard(), null)),
     showLog: (a: { service: LogService }) => attempt(async () => (await shell.showLog(link.paths.log(a.service), a.service), null)),
+    listHomes: () => attempt(() => homeViews(shell.knownHomes(), link.paths.home, link.state.status?.environment)),
+    openHome: (a: { home: string }) =>
+      attempt(async () => {
+        // Only a home an instance opened before (the list the window shows): the window can't
+        // make the app create a home in any folder it names. New ones go through the picker.
+        const home = resolve(a.home);
+        if (home !== link.paths.home && !shell.knownHomes().some((k) => k.home === home)) {
+          throw new AnimaError('EUNKNOWNHOME', `${home} is not one of the homes opened with Anima Desktop`, { hint: 'Use "Open another home…" to choose a folder.' });
+        }
+        await shell.openHome(home);
+        return null;
+      }),
+    openAnotherHome: () => attempt(() => shell.openAnotherHome()),
   };
 
   const handlers = {} as Record<InvokeMethod, (arg: unknown) => Promise<unknown>>;

@@ -28,3 +28,11 @@ export function showWindowOnLaunch(o: { hidden: boolean; trayCreated: boolean; p
   if (o.platform === 'linux' && /gnome/i.test(o.desktop ?? '')) return true;
   return !o.hidden;
 }
+
+/**
+ * The arguments that start another instance of this app (launch at login, another home):
+ * a development build runs Electron on the checkout, a packaged one needs no app path.
+ */
+export function instanceArgs(o: { packaged: boolean; appRoot: string; home?: string; hidden?: boolean }): string[] {
+  return [...(o.packaged ? [] : [o.appRoot]), ...(o.hidden ? ['--hidden'] : []), ...(o.home ? ['--home', o.home] : [])];
+}

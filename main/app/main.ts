@@ -1,13 +1,15 @@
 // The Electron entry: tray, status window, dashboard window, notifications, login item.
 // Thin on purpose: the logic lives in the Electron-free modules beside it (tested in Node),
 // and the supervisor owns the services (this app can quit or crash without touching them).
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, session, shell, Tray, type MenuItemConstructorOptions, type Session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, session, shell, Tray, type MenuItemConstructorOptions, type MessageBoxOptions, type OpenDialogOptions, type Session, type WebContents } from 'electron';
 import log from 'electron-log/main';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, watchFile } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveHome } from '../core/home';
+import type { Environment } from '../core/config';
 import { messageOf } from '../core/errors';
 import { SupervisorLink } from './supervisor-link';
 import { createHandlers, type ShellActions } from './ipc-handlers';
@@ -19,7 +21,8 @@ import { dashboardAction, isSafeExternalUrl, isSameOrigin, isTrustedRendererUrl 
 import { RENDERER_CSP } from './csp';
 import { updateNotification, upgradeNotification, type NotificationSpec } from './notify-policy';
 import { linuxAutostartEnabled, setLinuxAutostart } from './autostart';
-import { parseAppArgs, showWindowOnLaunch } from './launch';
+import { instanceArgs, parseAppArgs, showWindowOnLaunch } from './launch';
+import { folderKind, homeViews, listKnownHomes, rememberHome } from './known-homes';
 import { dashboardUnavailableHtml, dataUrl } from './dashboard-page';
 
 const APP_ID = 'ai.meetquinn.anima.desktop';
@@ -27,9 +30,19 @@ const args = parseAppArgs(process.argv.slice(1));
 const home = resolveHome(args.home);
 const explicitHome = args.home !== undefined || !!process.env.ANIMA_HOME;
 
+// The app's own folder under the OS's per-user appData: the default profile, and the same
+// folder for every instance whatever its home.
+const appDataDir = join(app.getPath('appData'), 'Anima Desktop');
+// The homes opened with the app, shared by every instance: so it sits here, beside the
+// per-home profile folders (home-<hash>), never inside one of them.
+const knownHomesFile = join(appDataDir, 'known-homes.json');
+
 // One instance per home: a second launch for the same home focuses the first one's window.
-if (explicitHome) {
-  app.setPath('userData', join(app.getPath('appData'), 'Anima Desktop', `home-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`));
+// The lock lives in the profile, so each home but the default gets its own profile; the
+// default home keeps the default one however it is named (`--home ~/.anima` from the Homes
+// menu included), or it could run in two instances.
+if (home !== resolveHome(undefined, {})) {
+  app.setPath('userData', join(appDataDir, `home-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`));
 }
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
@@ -205,10 +218,17 @@ async function startFromDashboard(): Promise<void> {
 
 function toElectronMenu(items: TrayMenuItem[]): MenuItemConstructorOptions[] {
   return items.map((i) => {
+    // `&` marks a mnemonic in Electron menus; a path may hold one.
+    const label = i.label?.replace(/&/g, '&&');
     if (i.type === 'separator') return { type: 'separator' };
-    if (i.type === 'submenu') return { label: i.label, submenu: toElectronMenu(i.submenu ?? []) };
-    return { label: i.label, enabled: i.enabled !== false, click: i.action ? () => void runAction(i.action!) : undefined };
+    if (i.type === 'submenu') return { label, submenu: toElectronMenu(i.submenu ?? []) };
+    if (i.type === 'checkbox') return { label, type: 'checkbox', checked: !!i.checked, enabled: i.enabled !== false };
+    return { label, enabled: i.enabled !== false, click: i.action ? () => void runAction(i.action!, i.home) : undefined };
   });
+}
+
+function knownHomeViews() {
+  return homeViews(listKnownHomes(knownHomesFile), home, link.state.status?.environment);
 }
 
 function refreshTray(): void {
@@ -219,7 +239,7 @@ function refreshTray(): void {
   tray.setImage(icon);
   tray.setToolTip(trayTooltip(state));
   // Linux: clicks may never arrive, so the context menu is the tray; set it again on every change.
-  tray.setContextMenu(Menu.buildFromTemplate(toElectronMenu(buildTrayMenu(state))));
+  tray.setContextMenu(Menu.buildFromTemplate(toElectronMenu(buildTrayMenu(state, knownHomeViews()))));
 }
 
 function createTray(): boolean {
@@ -237,8 +257,8 @@ function createTray(): boolean {
   }
 }
 
-async function runAction(action: MenuAction): Promise<void> {
-  log.info(`action: ${action}`);
+async function runAction(action: MenuAction, target?: string): Promise<void> {
+  log.info(`action: ${action}${target ? ` ${target}` : ''}`);
   switch (action) {
     case 'open-dashboard':
       return openDashboard();
@@ -263,6 +283,16 @@ async function runAction(action: MenuAction): Promise<void> {
       return showStatusWindow();
     case 'view-logs':
       return void (await shell.openPath(join(home, 'logs')));
+    case 'open-home':
+    case 'open-another-home':
+      try {
+        if (action === 'open-another-home') await chooseAndOpenHome();
+        else if (target) await openHomeInstance(target);
+      } catch (e) {
+        log.warn(`could not open ${target ?? 'another home'}: ${messageOf(e)}`);
+        dialog.showErrorBox('Could not open the home', messageOf(e));
+      }
+      return;
     case 'quit-leave-running':
       quitting = true;
       app.quit();
@@ -272,6 +302,68 @@ async function runAction(action: MenuAction): Promise<void> {
       await link.stop(false);
       app.quit();
       return;
+  }
+}
+
+// ------------------------------------------------------------------ homes
+
+/**
+ * One home per window: another home opens in a new instance of this app, detached, with
+ * `--home`. If one already runs for that home, the new one loses the home's single-instance
+ * lock, quits, and the running one comes to the front (its 'second-instance').
+ */
+async function openHomeInstance(target: string): Promise<void> {
+  const h = resolve(target);
+  if (h === home) return showStatusWindow();
+  const env = { ...process.env };
+  delete env.ANIMA_HOME; // --home says it; nothing else should compete
+  const child = spawn(process.execPath, instanceArgs({ packaged: app.isPackaged, appRoot, home: h }), { detached: true, stdio: 'ignore', env });
+  await new Promise<void>((ok, fail) => {
+    child.once('spawn', ok);
+    child.once('error', fail);
+  });
+  child.unref();
+  log.info(`opened ${h} in another instance (pid ${child.pid})`);
+}
+
+/** A folder picker; a folder that is neither a home nor empty is confirmed first. */
+async function chooseAndOpenHome(): Promise<string | null> {
+  const parent = statusWindow && !statusWindow.isDestroyed() && statusWindow.isVisible() ? statusWindow : null;
+  const options: OpenDialogOptions = {
+    title: 'Open an Anima home',
+    buttonLabel: 'Open Home',
+    defaultPath: dirname(home),
+    properties: ['openDirectory', 'createDirectory', 'showHiddenFiles'],
+  };
+  const picked = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+  if (picked.canceled || !picked.filePaths[0]) return null;
+  const chosen = resolve(picked.filePaths[0]);
+  if (folderKind(chosen) === 'other') {
+    const confirm: MessageBoxOptions = {
+      type: 'question',
+      buttons: ['Use This Folder', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: `${chosen} is not an Anima home`,
+      detail: 'It has no config.json and is not empty. Anima will add its files there (config.json, runtime, run, logs) beside what is in it.',
+    };
+    const r = parent ? await dialog.showMessageBox(parent, confirm) : await dialog.showMessageBox(confirm);
+    if (r.response !== 0) return null;
+  }
+  await openHomeInstance(chosen);
+  return chosen;
+}
+
+/** Puts this instance's home first in the shared list at startup, and again when its environment is known or changes. */
+let remembered: { environment?: Environment } | null = null;
+function rememberOwnHome(): void {
+  const environment = link.state.status?.environment as Environment | undefined;
+  if (remembered && (environment === undefined || environment === remembered.environment)) return;
+  remembered = { environment };
+  try {
+    rememberHome(knownHomesFile, home, environment);
+  } catch (e) {
+    log.warn(`could not update ${knownHomesFile}: ${messageOf(e)}`);
   }
 }
 
@@ -286,7 +378,7 @@ function notify(spec: NotificationSpec): void {
 
 // ------------------------------------------------------------------ login item
 
-const loginArgs = (): string[] => [...(app.isPackaged ? [] : [appRoot]), '--hidden', ...(explicitHome ? ['--home', home] : [])];
+const loginArgs = (): string[] => instanceArgs({ packaged: app.isPackaged, appRoot, hidden: true, ...(explicitHome ? { home } : {}) });
 
 const launchAtLogin: ShellActions['launchAtLogin'] = {
   get: () => (process.platform === 'linux' ? linuxAutostartEnabled() : app.getLoginItemSettings({ args: loginArgs() }).openAtLogin),
@@ -302,15 +394,15 @@ const launchAtLogin: ShellActions['launchAtLogin'] = {
 let handlers: ReturnType<typeof createHandlers>;
 
 function installTestHooks(): void {
-  const flat = (items: TrayMenuItem[], prefix = ''): { label: string; enabled: boolean; action?: MenuAction }[] =>
-    items.flatMap((i) => (i.type === 'separator' ? [] : i.type === 'submenu' ? flat(i.submenu ?? [], `${i.label} > `) : [{ label: prefix + (i.label ?? ''), enabled: i.enabled !== false, action: i.action }]));
+  const flat = (items: TrayMenuItem[], prefix = ''): { label: string; enabled: boolean; action?: MenuAction; home?: string }[] =>
+    items.flatMap((i) => (i.type === 'separator' ? [] : i.type === 'submenu' ? flat(i.submenu ?? [], `${i.label} > `) : [{ label: prefix + (i.label ?? ''), enabled: i.enabled !== false, action: i.action, home: i.home }]));
   (globalThis as Record<string, unknown>).__animaTest = {
-    menuTemplate: () => flat(buildTrayMenu(link.state)).map(({ label, enabled }) => ({ label, enabled })),
+    menuTemplate: () => flat(buildTrayMenu(link.state, knownHomeViews())).map(({ label, enabled }) => ({ label, enabled })),
     clickMenu: async (label: string) => {
-      const item = flat(buildTrayMenu(link.state)).find((i) => i.label === label || i.label.endsWith(` > ${label}`));
+      const item = flat(buildTrayMenu(link.state, knownHomeViews())).find((i) => i.label === label || i.label.endsWith(` > ${label}`));
       if (!item || !item.action) throw new Error(`no tray item "${label}"`);
       if (!item.enabled) throw new Error(`tray item "${label}" is disabled`);
-      await runAction(item.action);
+      await runAction(item.action, item.home);
     },
     state: () => link.state,
     hasTray: () => !!tray,
@@ -335,6 +427,9 @@ async function main(): Promise<void> {
       if (err) throw new Error(`Could not open ${file}: ${err}`);
     },
     launchAtLogin,
+    knownHomes: () => listKnownHomes(knownHomesFile),
+    openHome: openHomeInstance,
+    openAnotherHome: chooseAndOpenHome,
   });
 
   for (const m of INVOKE_METHODS) {
@@ -350,6 +445,7 @@ async function main(): Promise<void> {
 
   link.on('state', (state) => {
     send('state', state);
+    rememberOwnHome();
     refreshTray();
     const n = updateNotification(state, notifiedVersions);
     if (n) {
@@ -370,6 +466,9 @@ async function main(): Promise<void> {
 
   if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks();
 
+  rememberOwnHome();
+  // Other instances add their homes to the shared list: show them without waiting for a state change.
+  watchFile(knownHomesFile, { interval: 5000, persistent: false }, () => refreshTray());
   const trayCreated = createTray();
   await link.start();
   refreshTray();

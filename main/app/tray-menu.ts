@@ -1,4 +1,4 @@
-import type { AppState } from './ipc-contract';
+import type { AppState, HomeView } from './ipc-contract';
 
 /** What a tray item does; main.ts maps each to a function (this file stays pure and testable). */
 export type MenuAction =
@@ -10,14 +10,19 @@ export type MenuAction =
   | 'check-updates'
   | 'open-window'
   | 'view-logs'
+  | 'open-home'
+  | 'open-another-home'
   | 'quit-leave-running'
   | 'quit-and-stop';
 
 export interface TrayMenuItem {
   label?: string;
-  type?: 'normal' | 'separator' | 'submenu';
+  type?: 'normal' | 'separator' | 'submenu' | 'checkbox';
   enabled?: boolean;
+  checked?: boolean;
   action?: MenuAction;
+  /** For 'open-home': which home. */
+  home?: string;
   submenu?: TrayMenuItem[];
   /** The default item of a submenu (shown first, bold where the platform can). */
   isDefault?: boolean;
@@ -76,8 +81,26 @@ export function updateOffer(state: AppState): { label: string; version: string; 
   return null;
 }
 
-/** The tray's menu for a state: a pure function, rebuilt and re-attached on every change. */
-export function buildTrayMenu(state: AppState): TrayMenuItem[] {
+/** "stable · ~/.anima": the environment first, so that homes of different kinds stand apart. */
+export function homeLabel(h: HomeView): string {
+  return h.environment ? `${h.environment} · ${h.label}` : h.label;
+}
+
+/**
+ * The "Homes" submenu: this instance's home checked (and disabled: it is this window), each
+ * other one opens its own instance, and a folder picker for one not listed yet.
+ */
+export function homesMenu(homes: HomeView[]): TrayMenuItem {
+  const items: TrayMenuItem[] = homes.map((h) =>
+    h.current ? { label: homeLabel(h), type: 'checkbox', checked: true, enabled: false } : { label: homeLabel(h), action: 'open-home', home: h.home, enabled: true },
+  );
+  if (items.length) items.push({ type: 'separator' });
+  items.push({ label: 'Open Another Home…', action: 'open-another-home', enabled: true });
+  return { label: 'Homes', type: 'submenu', submenu: items };
+}
+
+/** The tray's menu for a state and the known homes: a pure function, rebuilt and re-attached on every change. */
+export function buildTrayMenu(state: AppState, homes: HomeView[] = []): TrayMenuItem[] {
   const summary = summarize(state);
   const busy = !!(state.busy || state.status?.operation);
   const anyUp = !!state.status && (['running', 'starting', 'crashed'] as string[]).some((x) => x === state.status!.services.web.state || x === state.status!.services.agent.state);
@@ -96,6 +119,7 @@ export function buildTrayMenu(state: AppState): TrayMenuItem[] {
   items.push({ type: 'separator' });
   items.push({ label: 'Status & Settings…', action: 'open-window', enabled: true });
   items.push({ label: 'View Logs', action: 'view-logs', enabled: true });
+  items.push(homesMenu(homes));
   items.push({ type: 'separator' });
   items.push({
     label: 'Quit',

@@ -62,6 +62,18 @@ async function runOperation(client: ControlClient, inv: Invocation, send: () => 
   }
 }
 
+/** Runs one operation on a connected supervisor, prints its verdict (or JSON), closes, and gives the exit code. */
+async function operate(client: ControlClient, inv: Invocation, send: () => Promise<unknown>): Promise<number> {
+  try {
+    const outcome = await runOperation(client, inv, send);
+    if (inv.parsed.values.json) inv.out.json(outcome);
+    else printOutcome(outcome, inv.out);
+    return outcome.ok ? 0 : 1;
+  } finally {
+    client.close();
+  }
+}
+
 function printOutcome(o: OperationOutcome, out: Output): void {
   if (o.forced) out.err(`Warning: ${o.forced}.`);
   // Each check was already shown as it ran; repeat only the ones that failed, next to the verdict.
@@ -185,13 +197,8 @@ export const supervisorCommands: Command[] = [
         // Services a crashed supervisor left behind: a new one adopts them, then drains them.
         client = await ensureSupervisor(ctx.paths, inv.env);
       }
-      try {
-        const outcome = await runOperation(client, inv, () => client!.request('stop', { force: !!inv.parsed.values.force }));
-        printOutcome(outcome, inv.out);
-        return outcome.ok ? 0 : 1;
-      } finally {
-        client.close();
-      }
+      const c = client;
+      return operate(c, inv, () => c.request('stop', { force: !!inv.parsed.values.force }));
     },
   },
   {
@@ -206,15 +213,9 @@ export const supervisorCommands: Command[] = [
       if (version !== undefined) checkSpec(version);
       const ctx = contextFor(inv, { channel });
       const client = await ensureSupervisor(ctx.paths, inv.env);
-      try {
-        const outcome = await runOperation(client, inv, () =>
-          client.request('restart', { force: !!inv.parsed.values.force, ...overrides(inv), ...(channel ? { channel } : {}), ...(version ? { version } : {}) }),
-        );
-        printOutcome(outcome, inv.out);
-        return outcome.ok ? 0 : 1;
-      } finally {
-        client.close();
-      }
+      return operate(client, inv, () =>
+        client.request('restart', { force: !!inv.parsed.values.force, ...overrides(inv), ...(channel ? { channel } : {}), ...(version ? { version } : {}) }),
+      );
     },
   },
   {
@@ -318,14 +319,7 @@ function followFile(file: string, out: Output): Promise<number> {
 export async function runUpgrade(inv: Invocation): Promise<number> {
   const ctx = contextFor(inv);
   const client = await ensureSupervisor(ctx.paths, inv.env);
-  try {
-    const outcome = await runOperation(client, inv, () => client.request('upgrade', { ...overrides(inv) }));
-    if (inv.parsed.values.json) inv.out.json(outcome);
-    else printOutcome(outcome, inv.out);
-    return outcome.ok ? 0 : 1;
-  } finally {
-    client.close();
-  }
+  return operate(client, inv, () => client.request('upgrade', { ...overrides(inv) }));
 }
 
 /**

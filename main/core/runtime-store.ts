@@ -97,41 +97,28 @@ export function discard(dir: string): void {
  */
 export function sweepLeftovers(paths: HomeLayout): string[] {
   const swept: string[] = [];
-  for (const [dir, pattern] of [
-    [paths.versions, /\.partial-|^\.trash-/],
-    [paths.runtime, /^current\.tmp-/],
-  ] as const) {
+  const sweep = (dir: string, remove: (name: string) => boolean) => {
     let names: string[] = [];
     try {
       names = readdirSync(dir);
     } catch {
-      continue;
+      return;
     }
-    for (const n of names) {
-      if (!pattern.test(n)) continue;
+    for (const n of names.filter(remove)) {
       rmSync(join(dir, n), { recursive: true, force: true });
       swept.push(join(dir, n));
     }
-  }
+  };
+  sweep(paths.versions, (n) => /\.partial-|^\.trash-/.test(n));
+  sweep(paths.runtime, (n) => /^current\.tmp-/.test(n));
   // A kill -9 mid atomic write leaves its temporary beside the file (`.config.json.<pid>.<hex>.tmp`, and the
   // lock's `operation.lock.<pid>.<hex>`). Their names carry the writer's pid: only a dead writer's are removed.
-  for (const [dir, pattern] of [
-    [paths.home, /^\.config\.json\.(\d+)\.[0-9a-f]+\.tmp$/],
-    [paths.run, /^operation\.lock\.(\d+)\.[0-9a-f]+$/],
-  ] as const) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      const m = pattern.exec(n);
-      if (!m || isAlive(Number(m[1]))) continue;
-      rmSync(join(dir, n), { force: true });
-      swept.push(join(dir, n));
-    }
-  }
+  const deadWriter = (pattern: RegExp) => (n: string) => {
+    const m = pattern.exec(n);
+    return !!m && !isAlive(Number(m[1]));
+  };
+  sweep(paths.home, deadWriter(/^\.config\.json\.(\d+)\.[0-9a-f]+\.tmp$/));
+  sweep(paths.run, deadWriter(/^operation\.lock\.(\d+)\.[0-9a-f]+$/));
   // A version folder without its marker was cut short after its rename: not installed, remove it.
   if (existsSync(paths.versions)) {
     for (const n of readdirSync(paths.versions)) {

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { AnimaError, isAnimaError, messageOf } from '../core/errors';
 import type { Context } from '../core/context';
-import { installVersion, pinAndSwap, type InstallProgress } from '../core/installer';
+import { describeInstallProgress, installVersion, pinAndSwap } from '../core/installer';
 import { fetchPackument, resolveVersion } from '../core/registry';
 import { pruneVersions } from '../core/runtime-store';
 import { channelTarget } from '../core/update-policy';
@@ -30,21 +30,6 @@ interface UpgradeRecord {
 class VerificationFailed extends Error {
   constructor(readonly result: VerifyResult) {
     super('verification failed');
-  }
-}
-
-function describeInstall(p: InstallProgress): string {
-  switch (p.step) {
-    case 'resolving':
-      return `Resolving ${p.message ?? ''}`;
-    case 'downloading':
-      return `Downloading ${p.version}`;
-    case 'installing-dependencies':
-      return `Installing the dependencies of ${p.version}`;
-    case 'validating':
-      return `Checking ${p.version} against the runtime contract`;
-    case 'activating':
-      return `Activating ${p.version}`;
   }
 }
 
@@ -98,7 +83,7 @@ export function upgrade(sup: Supervisor, params: ParamsOf<'upgrade'> & { allowDo
     try {
       installed = await installVersion(ctx, target, {
         activate: false,
-        onProgress: (p) => sup.progress(p.step, describeInstall(p), { ...p }),
+        onProgress: (p) => sup.progress(p.step, describeInstallProgress(p), { ...p }),
       });
     } catch (e) {
       const failure = describeFailure(e, ctx);
