@@ -132,6 +132,10 @@ export const supervisorCommands: Command[] = [
       for (const svc of [web, agent]) if (svc.error && svc.state === 'crashed') inv.out.out(`  ${svc.error.split('\n')[0]}`);
       inv.out.out(`  supervisor ${s.supervisor ? `pid ${s.supervisor.pid}` : 'not running'}`);
       if (s.operation) inv.out.out(`  operation: ${s.operation.kind}${s.operation.step ? ` (${s.operation.step})` : ''} since ${s.operation.startedAt}`);
+      const u = s.update;
+      if (u?.available) inv.out.out(`  update available: ${u.target} (run \`animactl upgrade\`)${u.failedUpgrade ? `; the last attempt failed: ${u.failedUpgrade.reason}` : ''}`);
+      else if (u?.downgrade) inv.out.out(`  the ${u.channel} channel offers ${u.target}: \`animactl restart --version ${u.target}\` to switch`);
+      if (u?.error) inv.out.out(`  update check failed: ${u.error}`);
       return 0;
     },
   },
