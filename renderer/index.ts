@@ -1,6 +1,6 @@
 // The status & settings window. Talks only to window.anima (the preload's API); every
 // piece of text from the supervisor goes into the page as textContent, never as HTML.
-import type { AnimaApi, AppState, LogService, OutcomeView, Result, Settings } from '../main/app/ipc-contract';
+import type { AnimaApi, AppState, HomeView, LogService, OutcomeView, Result, Settings } from '../main/app/ipc-contract';
 import type { ServiceStatus } from '../main/core/status';
 import { actionsFor, outcomeText, progressRows, updateBanners, uptime, type BannerView } from './view-model';
 
@@ -28,6 +28,7 @@ let state: AppState | null = null;
 let settings: Settings | null = null;
 let settingsDirty = false;
 let pending: string | null = null;
+let homes: HomeView[] = [];
 
 // ------------------------------------------------------------------ rendering
 
@@ -72,6 +73,23 @@ function render(): void {
 
   renderBanners(busy);
   renderOperation();
+  renderHomes();
+}
+
+/** The homes this user opened with the app: this window's one marked, each other one a button. */
+function renderHomes(): void {
+  $('homes-list').replaceChildren(
+    ...homes.map((home) => {
+      // This window's environment as it is now; the others' as they were when last opened.
+      const env = (home.current && state?.status?.environment) || home.environment;
+      const badge = env ? h('span', { class: 'badge', 'data-env': env, text: env }) : null;
+      const path = h('code', { title: home.home, text: home.label });
+      if (home.current) return h('li', { 'data-current': 'true' }, badge, path, h('span', { class: 'muted', text: 'this window' }));
+      const open = button('Open', 'open-home', () => void openHome(home.home), false);
+      open.setAttribute('aria-label', `Open ${home.label} in its own window`);
+      return h('li', {}, badge, path, open);
+    }),
+  );
 }
 
 function setEnabled(id: string, enabled: boolean): void {
@@ -260,6 +278,28 @@ async function saveSettings(e: Event): Promise<void> {
   if (changes.some(([k]) => k === 'channel')) await checkForUpdates();
 }
 
+async function loadHomes(): Promise<void> {
+  const r = await anima.listHomes();
+  if (r.ok) {
+    homes = r.value;
+    renderHomes();
+  } else $('homes-msg').textContent = `Could not list the homes: ${r.error.message}`;
+}
+
+async function openHome(home: string): Promise<void> {
+  const r = await anima.openHome({ home });
+  $('homes-msg').textContent = r.ok ? 'Opening it in its own window…' : `Could not open it: ${r.error.message}`;
+}
+
+async function openAnotherHome(): Promise<void> {
+  const r = await anima.openAnotherHome();
+  if (!r.ok) $('homes-msg').textContent = `Could not open it: ${r.error.message}`;
+  else if (r.value) {
+    $('homes-msg').textContent = 'Opening it in its own window…';
+    await loadHomes();
+  }
+}
+
 async function refreshLogs(): Promise<void> {
   const service = ($('log-service') as HTMLSelectElement).value as LogService;
   const r = await anima.getLogs({ service, lines: 60 });
@@ -293,6 +333,9 @@ function wire(): void {
     // The opt-in takes effect at once (with its warning right beside it).
     void saveSettings(new Event('submit'));
   });
+  $('btn-open-another-home').addEventListener('click', () => void openAnotherHome());
+  // Other windows add their homes to the list: read it again when this one comes back to the front.
+  window.addEventListener('focus', () => void loadHomes());
   $('log-service').addEventListener('change', () => void refreshLogs());
   $('btn-logs-refresh').addEventListener('click', () => void refreshLogs());
   $('btn-logs-open').addEventListener('click', () => void anima.showLog({ service: ($('log-service') as HTMLSelectElement).value as LogService }));
@@ -323,6 +366,7 @@ async function boot(): Promise<void> {
   wire();
   state = await anima.getState();
   render();
+  await loadHomes();
   await loadSettings();
   await refreshLogs();
   document.body.dataset.ready = 'true';

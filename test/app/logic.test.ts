@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { progressRows, outcomeText, updateBanners, uptime, actionsFor, formatBytes } from '../../renderer/view-model';
 import { updateNotification, upgradeNotification } from '../../main/app/notify-policy';
 import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
-import { parseAppArgs, showWindowOnLaunch } from '../../main/app/launch';
+import { instanceArgs, parseAppArgs, showWindowOnLaunch } from '../../main/app/launch';
 import type { ProgressEvent } from '../../main/core/protocol';
 import { appState, status } from './state-fixtures';
 
@@ -118,5 +118,11 @@ describe('launch at login (Linux XDG autostart) and arguments', () => {
     expect(showWindowOnLaunch({ hidden: true, trayCreated: true, platform: 'darwin' })).toBe(false);
     expect(showWindowOnLaunch({ hidden: true, trayCreated: true, platform: 'linux', desktop: 'ubuntu:GNOME' })).toBe(true);
     expect(showWindowOnLaunch({ hidden: false, trayCreated: true, platform: 'win32' })).toBe(true);
+  });
+  it('starts another instance with the same app arguments and the home it is for', () => {
+    expect(instanceArgs({ packaged: false, appRoot: '/src/anima-desktop', home: '/srv/h' })).toEqual(['/src/anima-desktop', '--home', '/srv/h']);
+    expect(instanceArgs({ packaged: true, appRoot: '/opt/x/app.asar', home: '/srv/h' })).toEqual(['--home', '/srv/h']);
+    expect(instanceArgs({ packaged: true, appRoot: '/opt/x/app.asar', hidden: true })).toEqual(['--hidden']);
+    expect(parseAppArgs(instanceArgs({ packaged: false, appRoot: '.', home: '/srv/my home' }))).toEqual({ home: '/srv/my home', hidden: false });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/window-options';
@@ -7,6 +8,9 @@ import { dashboardAction, isSafeExternalUrl, isSameOrigin, isTrustedRendererUrl 
 import { RENDERER_CSP } from '../../main/app/csp';
 import { EVENT_NAMES, INVOKE_METHODS, invokeSchemas } from '../../main/app/ipc-contract';
 import { dashboardUnavailableHtml } from '../../main/app/dashboard-page';
+import { createHandlers } from '../../main/app/ipc-handlers';
+import { SupervisorLink } from '../../main/app/supervisor-link';
+import { listKnownHomes, rememberHome } from '../../main/app/known-homes';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -85,6 +89,45 @@ describe('IPC contract, CSP and bundles', () => {
     expect([...INVOKE_METHODS].sort()).toEqual(Object.keys(invokeSchemas()).sort());
     expect(new Set(INVOKE_METHODS).size).toBe(INVOKE_METHODS.length);
     expect(EVENT_NAMES).toEqual(['state', 'progress', 'outcome', 'focus']);
+  });
+
+  it('takes only an absolute path of at most 4096 characters for openHome', () => {
+    const s = invokeSchemas().openHome;
+    for (const ok of ['/home/u/.anima', 'C:\\Users\\u\\.anima', 'D:/anima', '\\\\server\\share\\anima', `/${'a'.repeat(4095)}`]) expect(s.safeParse({ home: ok }).success, ok).toBe(true);
+    for (const bad of [{ home: 'relative/home' }, { home: '~/.anima' }, { home: './anima' }, { home: '' }, { home: `/${'a'.repeat(4096)}` }, { home: '/a\0b' }, { home: 42 }, { home: '/a', extra: 1 }, undefined]) {
+      expect(s.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    expect(invokeSchemas().listHomes.safeParse({ all: true }).success).toBe(false);
+  });
+
+  it('openHome refuses a relative path and a home never opened, and hands a known one to the shell', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anima-open-home-'));
+    const file = join(dir, 'known-homes.json');
+    const current = join(dir, 'current');
+    const other = join(dir, 'other');
+    rememberHome(file, other, 'canary');
+    rememberHome(file, current);
+    const opened: string[] = [];
+    const link = new SupervisorLink({ home: current, appVersion: '0.0.0-test', connect: async () => null });
+    const handlers = createHandlers(link, {
+      openDashboard: async () => {},
+      showLog: async () => {},
+      launchAtLogin: { get: () => false, set: () => {} },
+      knownHomes: () => listKnownHomes(file),
+      openHome: async (home) => void opened.push(home),
+      openAnotherHome: async () => null,
+    });
+    try {
+      expect(await handlers.openHome({ home: 'other' })).toMatchObject({ ok: false, error: { code: 'EINVALID' } });
+      expect(await handlers.openHome({ home: join(dir, 'elsewhere') })).toMatchObject({ ok: false, error: { code: 'EUNKNOWNHOME' } });
+      expect(opened).toEqual([]);
+      expect(await handlers.openHome({ home: `${other}/` })).toEqual({ ok: true, value: null });
+      expect(opened).toEqual([other]);
+      const list = await handlers.listHomes(undefined);
+      expect(list.ok && list.value.map((h) => [h.home, h.environment, h.current])).toEqual([[current, null, true], [other, 'canary', false]]);
+    } finally {
+      link.dispose();
+    }
   });
 
   it('rejects malformed arguments', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTrayMenu, statusLine, trayTooltip, type TrayMenuItem } from '../../main/app/tray-menu';
+import { homeViews } from '../../main/app/known-homes';
 import { TRAY_ICON_STATES, trayIconFile, trayIconState } from '../../main/app/tray-icon';
 import { appState, status } from './state-fixtures';
 
@@ -56,6 +57,34 @@ describe('tray menu (pure)', () => {
     const offline = buildTrayMenu(appState(status({ web: 'stopped' }), { connection: 'not-running' }));
     expect(labels(offline)).toContain('Supervisor not running');
     expect(item(offline, 'Start')!.enabled).toBe(true);
+  });
+
+  it('lists the known homes in a Homes submenu: this one checked and disabled, the others open their own instance', () => {
+    const known = [
+      { home: '/home/u/work/anima-dev', environment: 'development' as const, lastOpenedAt: '' },
+      { home: '/home/u/.anima', environment: 'stable' as const, lastOpenedAt: '' },
+      { home: '/srv/shared/anima', lastOpenedAt: '' },
+    ];
+    const state = appState(status({ environment: 'canary' }));
+    const menu = buildTrayMenu(state, homeViews(known, state.home, state.status!.environment, '/home/u'));
+    const homes = item(menu, 'Homes')!;
+    expect(homes.type).toBe('submenu');
+    // Placed with the window items, before Quit.
+    expect(labels(menu).indexOf('Homes')).toBeGreaterThan(labels(menu).indexOf('View Logs'));
+    expect(labels(menu).indexOf('Homes')).toBeLessThan(labels(menu).indexOf('Quit'));
+    const sub = homes.submenu!;
+    expect(sub.map((i) => (i.type === 'separator' ? '---' : i.label))).toEqual(['development · ~/work/anima-dev', 'canary · ~/.anima', '/srv/shared/anima', '---', 'Open Another Home…']);
+    expect(sub[1]).toMatchObject({ type: 'checkbox', checked: true, enabled: false });
+    expect(sub[1].action).toBeUndefined();
+    expect(sub[0]).toMatchObject({ action: 'open-home', home: '/home/u/work/anima-dev', enabled: true });
+    expect(sub[0].checked).toBeUndefined();
+    expect(sub[2]).toMatchObject({ action: 'open-home', home: '/srv/shared/anima' });
+    expect(sub[4]).toMatchObject({ action: 'open-another-home', enabled: true });
+    // Busy with an operation: switching homes opens another window, so it stays available.
+    const busy = buildTrayMenu(appState(status(), { busy: 'upgrade' }), homeViews(known, '/home/u/.anima', 'stable', '/home/u'));
+    expect(item(busy, 'Homes')!.submenu![0].enabled).toBe(true);
+    // With no list yet, the picker is still there.
+    expect(item(buildTrayMenu(state), 'Homes')!.submenu!.map((i) => i.label)).toEqual(['Open Another Home…']);
   });
 
   it('names the home in the tooltip, and a development home loudly', () => {

@@ -15,6 +15,7 @@ import { createHandlers, type Handlers } from '../../main/app/ipc-handlers';
 import { EVENT_NAMES, INVOKE_METHODS, type EventName, type LogService } from '../../main/app/ipc-contract';
 import { RENDERER_CSP } from '../../main/app/csp';
 import { linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
+import { listKnownHomes, rememberHome } from '../../main/app/known-homes';
 
 export const REPO = join(__dirname, '..', '..');
 let rendererDir: string | null = null;
@@ -77,24 +78,32 @@ export interface Bridge {
   link: SupervisorLink;
   handlers: Handlers;
   /** Shell actions the renderer asked for (Electron would have performed them). */
-  calls: { openDashboard: number; showLog: LogService[] };
+  calls: { openDashboard: number; showLog: LogService[]; openHome: string[]; openAnotherHome: number };
   /** Errors the page logged (CSP violations included). */
   pageErrors: string[];
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openBridge(browser: Browser, o: { home: string; env: NodeJS.ProcessEnv; xdgConfigHome: string }): Promise<Bridge> {
+/** knownHomesFile: the shared list of homes (main.ts keeps it in appData); by default a fresh one beside xdgConfigHome. */
+export async function openBridge(browser: Browser, o: { home: string; env: NodeJS.ProcessEnv; xdgConfigHome: string; knownHomesFile?: string }): Promise<Bridge> {
   // From source, ensureSupervisor can't find the bundle beside main/core: point it at the build.
   process.env.ANIMA_SUPERVISOR_ENTRY ??= join(REPO, 'dist', 'supervisor.cjs');
   const { server, url } = await serveRenderer();
   const link = new SupervisorLink({ home: o.home, env: o.env, appVersion: '0.1.0-test', retryMs: [300, 600, 1000] });
-  const calls: Bridge['calls'] = { openDashboard: 0, showLog: [] };
+  const calls: Bridge['calls'] = { openDashboard: 0, showLog: [], openHome: [], openAnotherHome: 0 };
+  // As main.ts does at startup: this instance's home goes first in the shared list.
+  const knownHomesFile = o.knownHomesFile ?? join(o.xdgConfigHome, 'known-homes.json');
+  rememberHome(knownHomesFile, o.home);
   const autostartEnv = { XDG_CONFIG_HOME: o.xdgConfigHome };
   const handlers = createHandlers(link, {
     openDashboard: async () => void calls.openDashboard++,
     showLog: async (_file, service) => void calls.showLog.push(service),
     launchAtLogin: { get: () => linuxAutostartEnabled(autostartEnv), set: (on) => setLinuxAutostart(on, '/opt/anima-desktop/anima-desktop', ['--hidden'], autostartEnv) },
+    knownHomes: () => listKnownHomes(knownHomesFile),
+    // Electron would start another instance of the app for it.
+    openHome: async (home) => void calls.openHome.push(home),
+    openAnotherHome: async () => (calls.openAnotherHome++, null),
   });
 
   const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { startWorld, type World } from '../helpers/world';
+import { rememberHome } from '../../main/app/known-homes';
 import { chromiumPath, freePort, launchChromium, openBridge, type Bridge } from './bridge';
 
 const hasChromium = !!chromiumPath();
@@ -44,10 +45,10 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     home = '';
   });
 
-  async function open(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ bridge: Bridge; page: Page; env: NodeJS.ProcessEnv }> {
+  async function open(extraEnv: NodeJS.ProcessEnv = {}, o: { knownHomesFile?: string } = {}): Promise<{ bridge: Bridge; page: Page; env: NodeJS.ProcessEnv }> {
     home = world.newHome();
     const env = { ...world.env, ANIMA_HOME: home, ANIMA_WEB_PORT: String(await freePort()), ...extraEnv };
-    bridge = await openBridge(browser, { home, env, xdgConfigHome: mkdtempSync(join(world.tmp, 'xdg-')) });
+    bridge = await openBridge(browser, { home, env, xdgConfigHome: mkdtempSync(join(world.tmp, 'xdg-')), ...o });
     return { bridge, page: bridge.page, env };
   }
 
@@ -137,6 +138,38 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     expect((await world.cli(['stop'], { home })).code).toBe(0);
     await waitForState(page, 'svc-web', 'stopped');
     await page.getByText('supervisor not running').waitFor(T);
+  });
+
+  it('lists the known homes, this window\'s marked; Open on another one asks main to open it in its own window', async () => {
+    const other = world.newHome();
+    const knownHomesFile = join(mkdtempSync(join(world.tmp, 'appdata-')), 'known-homes.json');
+    rememberHome(knownHomesFile, other, 'canary');
+    const { bridge: b, page } = await open({}, { knownHomesFile });
+    const list = page.getByTestId('homes-list');
+    await expect.poll(() => list.locator('li').count(), T).toBe(2);
+    // This window's home first (it was opened last), marked, with no button.
+    const mine = list.locator('li').nth(0);
+    expect(await mine.getAttribute('data-current')).toBe('true');
+    expect(await mine.locator('code').getAttribute('title')).toBe(home);
+    expect(await mine.innerText()).toContain('this window');
+    expect(await mine.getByTestId('open-home').count()).toBe(0);
+    const row = list.locator('li').nth(1);
+    expect(await row.locator('code').textContent()).toBe(other);
+    expect(await row.locator('.badge').textContent()).toBe('canary');
+    await b.screenshot('08-homes');
+
+    await row.getByTestId('open-home').click();
+    await expect.poll(() => b.calls.openHome, T).toEqual([other]);
+    await page.getByTestId('homes-msg').getByText('Opening it in its own window…').waitFor(T);
+    await page.getByTestId('open-another-home').click();
+    await expect.poll(() => b.calls.openAnotherHome, T).toBe(1);
+    // Only a listed home: the window can't have a home made in a folder of its choosing.
+    const refused = await page.evaluate((p) => window.anima.openHome({ home: p }), join(world.tmp, 'not-a-known-home'));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'EUNKNOWNHOME' } });
+    const relative = await page.evaluate(() => window.anima.openHome({ home: 'relative/home' }));
+    expect(relative).toMatchObject({ ok: false, error: { code: 'EINVALID' } });
+    expect(b.calls.openHome).toEqual([other]);
+    expect(b.pageErrors).toEqual([]);
   });
 
   it('the handlers refuse malformed arguments before anything reaches the supervisor', async () => {
