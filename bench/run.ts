@@ -3,20 +3,23 @@
 // number of timed runs per case (default 5).
 //
 // A bench is a module in bench/ that exports `title` and `run(): Promise<Table>`
-// (see table.ts), builds whatever it measures from scratch, cleans up after itself,
-// and writes progress to stderr only. To add one, add a line to BENCHES.
+// (see table.ts; or `Table[]` when it measures things in different units), builds
+// whatever it measures from scratch, cleans up after itself, and writes progress to
+// stderr only. To add one, add a line to BENCHES.
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { formatTable, type Table } from './table';
 
 interface BenchModule {
   title: string;
-  run(): Promise<Table>;
+  run(): Promise<Table | Table[]>;
 }
 
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   install: () => import('./install'),
-  // Later: 'status-latency' (supervisor status), 'upgrade' (upgrade wall time), 'first-paint' (renderer).
+  supervisor: () => import('./supervisor'),
+  upgrade: () => import('./upgrade'),
+  renderer: () => import('./renderer'),
 };
 
 function machine(): string {
@@ -48,8 +51,8 @@ async function main(): Promise<number> {
     const started = Date.now();
     try {
       const bench = await BENCHES[name]();
-      const table = await bench.run();
-      process.stdout.write(`\n${formatTable(table)}\n`);
+      const result = await bench.run();
+      for (const table of Array.isArray(result) ? result : [result]) process.stdout.write(`\n${formatTable(table)}\n`);
       process.stderr.write(`[${name}] done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     } catch (e) {
       failed++;

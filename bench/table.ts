@@ -15,6 +15,8 @@ export interface Table {
   /** Unit of the samples, shown in the headers (default "ms"). */
   unit?: string;
   rows: Row[];
+  /** Decimals for values below 100 (default 1); larger values are rounded to whole numbers. */
+  decimals?: number;
   /** Printed under the table, one bullet each: what was measured, on what. */
   notes?: string[];
 }
@@ -26,9 +28,9 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-function fmt(n: number): string {
+function fmt(n: number, decimals = 1): string {
   if (!Number.isFinite(n)) return '–';
-  return n >= 100 ? String(Math.round(n)) : n.toFixed(1);
+  return n >= 100 ? String(Math.round(n)) : n.toFixed(decimals);
 }
 
 export function formatTable(t: Table): string {
@@ -40,9 +42,9 @@ export function formatTable(t: Table): string {
   const numeric = header.map((_, i) => i >= 1 && i <= 4);
   const body = t.rows.map((r) => [
     r.label,
-    fmt(median(r.samples)),
-    fmt(r.samples.length ? Math.min(...r.samples) : NaN),
-    fmt(r.samples.length ? Math.max(...r.samples) : NaN),
+    fmt(median(r.samples), t.decimals),
+    fmt(r.samples.length ? Math.min(...r.samples) : NaN, t.decimals),
+    fmt(r.samples.length ? Math.max(...r.samples) : NaN, t.decimals),
     String(r.samples.length),
     ...extras.map((k) => r.extra?.[k] ?? ''),
   ]);

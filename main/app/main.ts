@@ -62,13 +62,19 @@ const rendererFile = join(distDir, 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererFile).href;
 const resourcesDir = app.isPackaged ? process.resourcesPath : join(appRoot, 'resources');
 const appIcon = app.isPackaged ? undefined : join(appRoot, 'resources', 'icons', 'icon.png');
+// What starts this app again (another home, login item). In an AppImage, process.execPath is
+// inside a temporary mount (/tmp/.mount_*) that disappears when this instance quits: use the
+// AppImage file itself ($APPIMAGE, set by its runtime).
+const selfExecutable = (process.platform === 'linux' && process.env.APPIMAGE) || process.execPath;
 
 if (!app.requestSingleInstanceLock({ home })) {
   app.quit();
 } else {
   app.on('second-instance', () => showStatusWindow());
-  app.whenReady().then(main, (e) => {
+  // .then(main).catch(): a rejection of main() itself must land here too (then(f, r) only catches whenReady's).
+  app.whenReady().then(main).catch((e) => {
     log.error(`startup failed: ${messageOf(e)}`);
+    dialog.showErrorBox('Anima Desktop could not start', messageOf(e));
     app.exit(1);
   });
 }
@@ -223,7 +229,7 @@ function toElectronMenu(items: TrayMenuItem[]): MenuItemConstructorOptions[] {
     if (i.type === 'separator') return { type: 'separator' };
     if (i.type === 'submenu') return { label, submenu: toElectronMenu(i.submenu ?? []) };
     if (i.type === 'checkbox') return { label, type: 'checkbox', checked: !!i.checked, enabled: i.enabled !== false };
-    return { label, enabled: i.enabled !== false, click: i.action ? () => void runAction(i.action!, i.home) : undefined };
+    return { label, enabled: i.enabled !== false, click: i.action ? () => void runAction(i.action!, i.home).catch((e) => log.error(`tray action ${i.action} failed: ${messageOf(e)}`)) : undefined };
   });
 }
 
@@ -231,15 +237,25 @@ function knownHomeViews() {
   return homeViews(listKnownHomes(knownHomesFile), home, link.state.status?.environment);
 }
 
+let trayShown: { icon: string; tooltip: string; menu: string } = { icon: '', tooltip: '', menu: '' };
 function refreshTray(): void {
   if (!tray || tray.isDestroyed()) return;
   const state = link.state;
-  const icon = nativeImage.createFromPath(trayIconFile(resourcesDir, trayIconState(state), process.platform));
-  if (process.platform === 'darwin') icon.setTemplateImage(true);
-  tray.setImage(icon);
-  tray.setToolTip(trayTooltip(state));
+  // Every progress event is a 'state' too: re-setting an unchanged menu closes it under the
+  // user's pointer (macOS) and makes Linux indicators redraw, so only changes are applied.
+  const iconFile = trayIconFile(resourcesDir, trayIconState(state), process.platform);
+  const tooltip = trayTooltip(state);
+  const items = buildTrayMenu(state, knownHomeViews());
+  const menu = JSON.stringify(items);
+  if (iconFile !== trayShown.icon) {
+    const icon = nativeImage.createFromPath(iconFile);
+    if (process.platform === 'darwin') icon.setTemplateImage(true);
+    tray.setImage(icon);
+  }
+  if (tooltip !== trayShown.tooltip) tray.setToolTip(tooltip);
   // Linux: clicks may never arrive, so the context menu is the tray; set it again on every change.
-  tray.setContextMenu(Menu.buildFromTemplate(toElectronMenu(buildTrayMenu(state, knownHomeViews()))));
+  if (menu !== trayShown.menu) tray.setContextMenu(Menu.buildFromTemplate(toElectronMenu(items)));
+  trayShown = { icon: iconFile, tooltip, menu };
 }
 
 function createTray(): boolean {
@@ -247,7 +263,10 @@ function createTray(): boolean {
     const icon = nativeImage.createFromPath(trayIconFile(resourcesDir, trayIconState(link.state), process.platform));
     if (process.platform === 'darwin') icon.setTemplateImage(true);
     tray = new Tray(icon);
-    tray.on('click', () => showStatusWindow());
+    trayShown = { icon: '', tooltip: '', menu: '' };
+    // Not on macOS: there a click opens the context menu and also emits 'click' (electron#24200),
+    // so every look at the menu would pop the window up too.
+    if (process.platform !== 'darwin') tray.on('click', () => showStatusWindow());
     refreshTray();
     return true;
   } catch (e) {
@@ -317,7 +336,7 @@ async function openHomeInstance(target: string): Promise<void> {
   if (h === home) return showStatusWindow();
   const env = { ...process.env };
   delete env.ANIMA_HOME; // --home says it; nothing else should compete
-  const child = spawn(process.execPath, instanceArgs({ packaged: app.isPackaged, appRoot, home: h }), { detached: true, stdio: 'ignore', env });
+  const child = spawn(selfExecutable, instanceArgs({ packaged: app.isPackaged, appRoot, home: h }), { detached: true, stdio: 'ignore', env });
   await new Promise<void>((ok, fail) => {
     child.once('spawn', ok);
     child.once('error', fail);
@@ -369,10 +388,18 @@ function rememberOwnHome(): void {
 
 // ------------------------------------------------------------------ notifications
 
+// Held until clicked or closed: Electron keeps only a weak reference to a Notification, and a
+// collected one drops its 'click' (electron#16922).
+const liveNotifications = new Set<Notification>();
 function notify(spec: NotificationSpec): void {
   if (!Notification.isSupported()) return;
   const n = new Notification({ title: spec.title, body: spec.body, ...(appIcon ? { icon: appIcon } : {}) });
-  n.on('click', () => showStatusWindow(spec.section));
+  liveNotifications.add(n);
+  n.on('click', () => {
+    liveNotifications.delete(n);
+    showStatusWindow(spec.section);
+  });
+  n.on('close', () => liveNotifications.delete(n));
   n.show();
 }
 
@@ -383,7 +410,7 @@ const loginArgs = (): string[] => instanceArgs({ packaged: app.isPackaged, appRo
 const launchAtLogin: ShellActions['launchAtLogin'] = {
   get: () => (process.platform === 'linux' ? linuxAutostartEnabled() : app.getLoginItemSettings({ args: loginArgs() }).openAtLogin),
   set: (enabled) => {
-    if (process.platform === 'linux') setLinuxAutostart(enabled, process.execPath, loginArgs());
+    if (process.platform === 'linux') setLinuxAutostart(enabled, selfExecutable, loginArgs());
     else app.setLoginItemSettings({ openAtLogin: enabled, args: loginArgs() });
   },
   ...(app.isPackaged ? {} : { unavailable: 'This is a development build: launch at login starts it from this checkout.' }),
@@ -415,7 +442,10 @@ async function main(): Promise<void> {
   hardenSession(session.defaultSession);
   hardenSession(session.fromPartition(DASHBOARD_PARTITION));
   // The status window's CSP as a header too (the <meta> in index.html covers file: loads).
+  // Only on our renderer's document: a CSP on every response of the default session also hits
+  // DevTools (devtools://, which needs eval) and anything else loaded there.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    if (!isTrustedRendererUrl(details.url, rendererUrl)) return callback({});
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
   });
 
@@ -466,20 +496,24 @@ async function main(): Promise<void> {
 
   if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks();
 
-  rememberOwnHome();
-  // Other instances add their homes to the shared list: show them without waiting for a state change.
-  watchFile(knownHomesFile, { interval: 5000, persistent: false }, () => refreshTray());
-  const trayCreated = createTray();
-  await link.start();
-  refreshTray();
-  if (showWindowOnLaunch({ hidden: args.hidden, trayCreated, platform: process.platform, desktop: process.env.XDG_CURRENT_DESKTOP })) showStatusWindow();
-
+  // Before any await: a window opened meanwhile (second-instance) and closed must not quit the
+  // app through the default window-all-closed behaviour, and a quit must dispose the link.
   app.on('window-all-closed', () => {
-    // Live in the tray; with no tray, closing the window (above) quits.
+    // Live in the tray; with no tray, closing the window (showStatusWindow) quits.
   });
   app.on('before-quit', () => {
     quitting = true;
     link.dispose();
     log.info('quitting (services are left to the supervisor)');
   });
+
+  rememberOwnHome();
+  // Other instances add their homes to the shared list: show them without waiting for a state change.
+  watchFile(knownHomesFile, { interval: 5000, persistent: false }, () => refreshTray());
+  const trayCreated = createTray();
+  await link.start();
+  refreshTray();
+  // macOS login items can't carry --hidden (setLoginItemSettings' args are Windows-only).
+  const hidden = args.hidden || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
+  if (showWindowOnLaunch({ hidden, trayCreated, platform: process.platform, desktop: process.env.XDG_CURRENT_DESKTOP })) showStatusWindow();
 }

@@ -114,6 +114,9 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
     if (m.type() === 'error') pageErrors.push(m.text());
   });
 
+  // Run under tsx (the benches), functions passed to the page carry esbuild's keepNames
+  // helper `__name(...)`, which the page lacks: give it one that does nothing.
+  await page.addInitScript('globalThis.__name = globalThis.__name || ((f) => f);');
   // The preload's job, done by Playwright: window.anima generated from the same lists.
   await page.exposeFunction('__animaInvoke', (method: string, arg: unknown) => {
     if (!(INVOKE_METHODS as readonly string[]).includes(method)) throw new Error(`unknown method ${method}`);
