@@ -4,7 +4,7 @@ import { connectIfRunning, ensureSupervisor, type ControlClient } from '../core/
 import { createContext } from '../core/context';
 import { offlineStatus, type HomeStatus } from '../core/status';
 import { isAnimaError, messageOf } from '../core/errors';
-import type { ErrorBody, Method, OperationOutcome, ParamsOf, ProgressEvent, SupervisorEvent } from '../core/protocol';
+import type { ErrorBody, Method, OperationOutcome, ParamsOf, SupervisorEvent } from '../core/protocol';
 import type { AppState, OutcomeView, Result } from './ipc-contract';
 
 export interface LinkOptions {

@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
-import { assertCurrentInsideHome, checkSource, runtimeDirFor } from '../core/runtime-source';
-import { join } from 'node:path';
+import { assertCurrentInsideHome, checkSource } from '../core/runtime-source';
 import { AnimaError, isAnimaError, messageOf } from '../core/errors';
 import { createContext, type Context, type Overrides } from '../core/context';
 import { acquireLock } from '../core/lock';
 import { writeJsonAtomic } from '../core/atomic';
 import { describeInstallProgress, installVersion, reconcileCurrent, type InstallProgress } from '../core/installer';
 import { isInstalled, readInstallRecord } from '../core/runtime-store';
-import { checkDeclaration, SERVICES, type ServiceName } from '../core/contract';
+import { SERVICES, type ServiceName } from '../core/contract';
 import { liveProcess } from '../core/pidfile';
 import { httpGet } from '../core/http';
 import { assertPortFree } from '../core/port';
@@ -16,7 +15,6 @@ import { rotateIfLarge, tailLines } from '../core/log-tail';
 import { fetchPackument } from '../core/registry';
 import { channelTarget } from '../core/update-policy';
 import { providerDigests, serverStartedAt, verifyRuntime, type Check, type Snapshot, type VerifyResult } from '../core/verify';
-import { nodeCommand } from '../core/control-client';
 import type { HomeStatus, OperationStatus, ServiceStatus, UpdateState } from '../core/status';
 import { checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
 import { parseSettingValue, setSetting, updateConfig, type Config } from '../core/config';
@@ -24,6 +22,7 @@ import type { OperationOutcome, ParamsOf, ProgressEvent } from '../core/protocol
 import { Service, type ExitInfo } from './service';
 import { decideRestart, type RestartPolicy } from './restart-policy';
 import { recoverUpgrade, upgrade } from './upgrade';
+import { launchSpec } from './launch-spec';
 
 export interface SupervisorOptions {
   home: string;
@@ -390,35 +389,6 @@ export class Supervisor extends EventEmitter {
     return SERVICES.map((n) => this.services[n].version).filter((v): v is string => !!v && this.services.web.alive);
   }
 
-  private launchSpec(ctx: Context, name: ServiceName, version: string) {
-    // The version's real folder, never the `current` link that a later install may move.
-    const runtimeDir = runtimeDirFor(ctx, version);
-    const manifest = JSON.parse(readFileSync(join(runtimeDir, 'package.json'), 'utf8'));
-    const decl = checkDeclaration(manifest, process.versions.node);
-    const node = nodeCommand();
-    const port = ctx.webPort;
-    return {
-      command: node.command,
-      args: [join(runtimeDir, decl.mains[name])],
-      cwd: ctx.home,
-      env: {
-        ...this.opts.env,
-        ...node.env,
-        ANIMA_HOME: ctx.home,
-        ANIMA_ENV: ctx.environment,
-        ANIMA_SERVICE: name,
-        ANIMA_RUNTIME_DIR: runtimeDir,
-        ANIMA_RUNTIME_VERSION: version,
-        ANIMA_WEB_PORT: String(port),
-        ANIMA_WEB_URL: `http://127.0.0.1:${port}`,
-      },
-      logFile: ctx.paths.log(name),
-      pidFile: ctx.paths.pidFile(name),
-      version,
-      runtimeDir,
-    };
-  }
-
   async startServices(ctx: Context, version: string): Promise<void> {
     if (!ctx.config.runtime.source && !readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
     this.desired = { web: 'running', agent: 'running' };
@@ -432,7 +402,7 @@ export class Supervisor extends EventEmitter {
     this.progress('starting', `Starting web ${version} on port ${ctx.webPort}`, { service: 'web', version });
     await assertPortFree(ctx.webPort);
     web.transition('starting');
-    web.launch(this.launchSpec(ctx, 'web', version));
+    web.launch(launchSpec(ctx, 'web', version, this.opts.env));
     const url = `http://127.0.0.1:${ctx.webPort}/api/health`;
     const deadline = Date.now() + this.opts.webStartTimeoutMs;
     while (Date.now() < deadline) {
@@ -463,7 +433,7 @@ export class Supervisor extends EventEmitter {
     const agent = this.services.agent;
     this.progress('starting', `Starting agent ${version}`, { service: 'agent', version });
     agent.transition('starting');
-    agent.launch(this.launchSpec(ctx, 'agent', version));
+    agent.launch(launchSpec(ctx, 'agent', version, this.opts.env));
     // The agent has no health endpoint: it counts as running once it has survived its first moments.
     await delay(300);
     if (!agent.alive) {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createContext } from '../../main/core/context';
+import { writeConfig, defaultConfig } from '../../main/core/config';
+import { launchSpec } from '../../main/supervisor/launch-spec';
+
+function runtimePackage(dir: string, version: string): void {
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: '@meetquinn/animactl', version, anima: { contract: 1, services: { web: { main: 'dist/web.js' }, agent: { main: 'dist/agent.js' } } } }));
+  writeFileSync(join(dir, 'dist', 'web.js'), '');
+  writeFileSync(join(dir, 'dist', 'agent.js'), '');
+}
+
+describe('launchSpec (runtime contract §2)', () => {
+  it('runs <node> <real version folder>/<main> in the home, with every contract variable', () => {
+    const home = mkdtempSync(join(tmpdir(), 'anima-launch-'));
+    runtimePackage(join(home, 'runtime', 'versions', '1.4.2'), '1.4.2');
+    const ctx = createContext({ home }, { ANIMA_WEB_PORT: '4321' });
+    const spec = launchSpec(ctx, 'agent', '1.4.2', { PATH: '/usr/bin', KEEP_ME: 'yes' });
+    const dir = realpathSync(join(home, 'runtime', 'versions', '1.4.2'));
+    expect(spec.command).toBe(process.execPath);
+    expect(spec.args).toEqual([join(dir, 'dist', 'agent.js')]);
+    expect(spec.cwd).toBe(ctx.home);
+    expect(spec.logFile).toBe(join(ctx.home, 'logs', 'agent.log'));
+    expect(spec.env).toMatchObject({
+      KEEP_ME: 'yes',
+      ANIMA_HOME: ctx.home,
+      ANIMA_ENV: 'stable',
+      ANIMA_SERVICE: 'agent',
+      ANIMA_RUNTIME_DIR: dir,
+      ANIMA_RUNTIME_VERSION: '1.4.2',
+      ANIMA_WEB_PORT: '4321',
+      ANIMA_WEB_URL: 'http://127.0.0.1:4321',
+    });
+  });
+
+  it('refuses a version folder that leads outside the home (a link into a checkout)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'anima-launch-'));
+    const checkout = mkdtempSync(join(tmpdir(), 'anima-checkout-'));
+    runtimePackage(checkout, '1.4.2');
+    mkdirSync(join(home, 'runtime', 'versions'), { recursive: true });
+    symlinkSync(checkout, join(home, 'runtime', 'versions', '1.4.2'));
+    expect(() => launchSpec(createContext({ home }, {}), 'web', '1.4.2', {})).toThrow(/outside .*: a stable home only runs versions installed in it/);
+  });
+
+  it('a development home runs its checkout in place and says so', () => {
+    const home = mkdtempSync(join(tmpdir(), 'anima-launch-'));
+    const checkout = mkdtempSync(join(tmpdir(), 'anima-checkout-'));
+    runtimePackage(checkout, '2.0.0-dev');
+    writeConfig(join(home, 'config.json'), { ...defaultConfig(), runtime: { ...defaultConfig().runtime, source: checkout } });
+    const spec = launchSpec(createContext({ home }, {}), 'web', '2.0.0-dev', {});
+    expect(spec.args).toEqual([join(realpathSync(checkout), 'dist', 'web.js')]);
+    expect(spec.env).toMatchObject({ ANIMA_ENV: 'development', ANIMA_RUNTIME_DIR: realpathSync(checkout) });
+  });
+});
