@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { AnimaError, errorCode } from './errors';
 import type { HomeLayout } from './home';
@@ -147,6 +147,36 @@ export function nodeCommand(): { command: string; env: NodeJS.ProcessEnv } {
   return { command: process.execPath, env: process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {} };
 }
 
+export interface SupervisorCommandInput {
+  entry: string;
+  home: string;
+  execPath: string;
+  electron: boolean;
+  /** $APPIMAGE and $APPDIR, set by the AppImage runtime when the app runs from an AppImage. */
+  appImage?: string;
+  appDir?: string;
+}
+
+/**
+ * The command that starts a home's supervisor. From an AppImage, our executable and the
+ * supervisor's code live in a temporary mount that vanishes when the app quits, while the
+ * supervisor must outlive the app: so it is started through the AppImage file itself
+ * (which mounts again, for as long as the supervisor runs) and finds its code in that new
+ * mount through $APPDIR.
+ */
+export function supervisorCommand(i: SupervisorCommandInput): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const asNode: NodeJS.ProcessEnv = i.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+  if (i.electron && i.appImage && i.appDir && i.entry.startsWith(i.appDir)) {
+    const inMount = relative(i.appDir, i.entry);
+    return {
+      command: i.appImage,
+      args: ['-e', `require(require('node:path').join(process.env.APPDIR, ${JSON.stringify(inMount)}))`],
+      env: { ...asNode, ANIMA_HOME: i.home },
+    };
+  }
+  return { command: i.execPath, args: [i.entry, '--home', i.home], env: { ...asNode, ANIMA_HOME: i.home } };
+}
+
 /**
  * Connects to the home's supervisor, starting it first if none runs. It is detached
  * from us (its own session, output to logs/supervisor.log), so it outlives this CLI
@@ -158,11 +188,18 @@ export async function ensureSupervisor(paths: HomeLayout, env: NodeJS.ProcessEnv
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(paths.run, { recursive: true });
   const log = openSync(paths.log('supervisor'), 'a');
-  const node = nodeCommand();
-  const child = spawn(node.command, [supervisorEntry(), '--home', paths.home], {
+  const launch = supervisorCommand({
+    entry: supervisorEntry(),
+    home: paths.home,
+    execPath: process.execPath,
+    electron: !!process.versions.electron,
+    appImage: process.env.APPIMAGE,
+    appDir: process.env.APPDIR,
+  });
+  const child = spawn(launch.command, launch.args, {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...env, ...node.env, ANIMA_HOME: paths.home },
+    env: { ...env, ...launch.env },
     cwd: paths.home,
     windowsHide: true,
   });

@@ -14,6 +14,7 @@ import { policyFromEnv } from './restart-policy';
  * SIGTERM to it leaves the services running, to be adopted by the next supervisor.
  */
 async function main(): Promise<void> {
+  // --home, or ANIMA_HOME (the only way in when started with `-e` from an AppImage).
   const { values } = parseArgs({ options: { home: { type: 'string' } }, strict: true });
   const home = resolveHome(values.home);
   const paths = layout(home);
