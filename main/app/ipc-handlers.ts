@@ -71,9 +71,8 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
     stop: (a?: { force?: boolean }) => link.stop(!!a?.force),
     restart: (a?: { force?: boolean }) => link.operation('restart', async () => (await link.ensure()).request('restart', a?.force ? { force: true } : {})),
     upgrade: async (a?: { version?: string }) => {
+      // The supervisor refreshes what is offered before it answers (a failed target is marked as such).
       const r = await link.operation(a?.version ? `upgrade to ${a.version}` : 'upgrade', async () => (await link.ensure()).request('upgrade', a?.version ? { version: a.version } : {}));
-      // What is offered now (a failed target is marked as such): the banner and the tray follow.
-      await link.request('check-updates', {}, { start: false }).catch(() => {});
       return r as Result<OperationOutcome>;
     },
     checkForUpdates: () => attempt(async () => (await link.request('check-updates', {})) as UpdateState | null),

@@ -283,8 +283,14 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  upgrade(params: ParamsOf<'upgrade'>): Promise<OperationOutcome> {
-    return upgrade(this, params);
+  /** After any upgrade, the published offer is refreshed: the new current version, or the failure next to the offer. */
+  async upgrade(params: ParamsOf<'upgrade'>): Promise<OperationOutcome> {
+    try {
+      return await upgrade(this, params);
+    } finally {
+      // Briefly: a registry that went away since must not hold up the outcome.
+      await this.checkUpdates({ timeoutMs: 5000 }).catch(() => {});
+    }
   }
 
   /**
@@ -310,10 +316,10 @@ export class Supervisor extends EventEmitter {
   }
 
   /** Asks the registry now and publishes what it offers; installs nothing. */
-  async checkUpdates(): Promise<UpdateState> {
+  async checkUpdates(opts: { timeoutMs?: number } = {}): Promise<UpdateState> {
     const ctx = this.contextFor({});
     try {
-      const r = await checkForUpdates(ctx);
+      const r = await checkForUpdates(ctx, opts);
       // A target whose upgrade failed is still offered, with the reason: the user decides whether to try again.
       const failed = readFailedUpgrade(ctx);
       const failedUpgrade = failed && failed.version === r.target ? failed : undefined;
