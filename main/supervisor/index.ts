@@ -7,6 +7,7 @@ import { isAnimaError, messageOf } from '../core/errors';
 import { Supervisor } from './supervisor';
 import { startControlServer } from './control-server';
 import { policyFromEnv } from './restart-policy';
+import { LogFollower } from './log-follower';
 
 /**
  * The supervisor process: one per home, started on demand by the CLI or the tray app,
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       case 'subscribe':
         client.subscribed = true;
         client.logs = !!(params as { logs?: boolean }).logs;
+        if (client.logs) logFollower.start();
         return sup.status();
       case 'start':
         await sup.whenRecovered();
@@ -101,6 +103,11 @@ async function main(): Promise<void> {
         return { ok: true };
     }
   });
+  const logFollower = new LogFollower(
+    Object.fromEntries(['web', 'agent', 'supervisor'].map((n) => [n, paths.log(n)])),
+    () => [...control.clients].some((c) => c.subscribed && c.logs),
+    (service, line) => control.broadcast({ event: 'log', data: { service, line } }),
+  );
   sup.on('state', (data) => control.broadcast({ event: 'state', data }));
   sup.on('progress', (data) => {
     log(`${data.operation}: ${data.message}`);

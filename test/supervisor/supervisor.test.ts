@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld, readJson, REPO, type World } from '../helpers/world';
 import { enqueue, audit, problems, waitFor } from '../helpers/reference-queue';
+import { ControlClient } from '../../main/core/control-client';
 
 let world: World;
 beforeAll(async () => {
@@ -240,6 +241,16 @@ describe('supervisor', () => {
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(/listening on/);
     expect((await world.cli(['logs', 'nope'], { home, env })).code).toBe(2);
+
+    // Pushed log lines, for subscribers that ask for them: what a restart writes arrives as events.
+    const client = await ControlClient.connect(join(home, 'run', 'control.sock'));
+    const lines: Array<{ service: string; line: string }> = [];
+    client.on('event', (ev: { event: string; data: { service: string; line: string } }) => ev.event === 'log' && lines.push(ev.data));
+    await client.request('subscribe', { logs: true });
+    expect((await world.cli(['restart'], { home, env })).code).toBe(0);
+    await waitFor(() => lines.some((l) => l.service === 'web' && /listening on/.test(l.line)), { what: 'a pushed web log line', timeoutMs: 10_000 });
+    expect(lines.some((l) => l.service === 'web' && /SIGTERM/.test(l.line))).toBe(true);
+    client.close();
     await world.cli(['stop'], { home, env });
   });
 });
