@@ -8,4 +8,5 @@ if (!existsSync(entry)) {
   process.stderr.write(`animactl: ${entry} is missing; run \`npm run build\` in ${join(__dirname, '..')}\n`);
   process.exit(1);
 }
-require(entry);
+// Loaded from here, the bundle is not require.main: start it explicitly.
+require(entry).run();

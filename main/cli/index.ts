@@ -70,9 +70,12 @@ function exitWith(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-if (require.main === module || process.env.ANIMACTL_MAIN === '1') {
-  main(process.argv.slice(2)).then(exitWith, (e) => {
+/** The program: run the command line, then exit with its code. bin/animactl.cjs calls this. */
+export function run(argv: string[] = process.argv.slice(2)): void {
+  main(argv).then(exitWith, (e) => {
     process.stderr.write(`animactl: unexpected failure: ${e?.stack ?? e}\n`);
     exitWith(1);
   });
 }
+
+if (require.main === module) run();
