@@ -5,6 +5,7 @@ import semver from 'semver';
 import { AnimaError, errorCode } from './errors';
 import { fsyncDir } from './atomic';
 import type { HomeLayout } from './home';
+import { liveProcess } from './pidfile';
 import { isAlive } from './process-identity';
 
 /** Written last into a version's folder: its presence is what makes a version "installed". */
@@ -136,7 +137,9 @@ export function sweepLeftovers(paths: HomeLayout): string[] {
  * (the pin, current, whatever the services run now): the rest go.
  */
 export function pruneVersions(paths: HomeLayout, packageName: string, keep: number, protect: Iterable<string | null | undefined>): string[] {
-  const keepSet = new Set([...protect].filter((v): v is string => !!v));
+  // Whatever a live service runs from stays, whoever prunes (a CLI install while services run).
+  const running = ['web', 'agent'].map((s) => liveProcess(paths.pidFile(s))?.version);
+  const keepSet = new Set([...protect, ...running].filter((v): v is string => !!v));
   const all = installedVersions(paths, packageName).reverse();
   const removed: string[] = [];
   let kept = [...keepSet].filter((v) => all.some((r) => r.version === v)).length;

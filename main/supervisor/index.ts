@@ -72,8 +72,11 @@ async function main(): Promise<void> {
       case 'stop': {
         await sup.whenRecovered();
         const outcome = await sup.stop(params as never);
-        // Stop means everything, the supervisor included; leave once the answer is out.
-        setTimeout(() => exit(0, 'stopped by request'), 100);
+        // Stop means everything, the supervisor included; leave once the answer is out,
+        // unless another client has started something in the meantime.
+        setTimeout(() => {
+          if (!sup.busy && !sup.running) exit(0, 'stopped by request');
+        }, 100);
         return outcome;
       }
       case 'restart':

@@ -94,14 +94,16 @@ export class Service extends EventEmitter {
       const rec = writePidFile(spec.pidFile, { service: this.name, pid: child.pid, version: spec.version, startedAt: this.startedAt, runtimeDir: spec.runtimeDir });
       this.ref = rec;
       child.unref();
-      void child.then((r) => this.onExit(r.exitCode ?? null, r.signal ?? null));
+      const pid = child.pid;
+      void child.then((r) => this.onExit(r.exitCode ?? null, r.signal ?? null, pid));
     } finally {
       closeSync(fd);
     }
   }
 
   /** Takes over a service a previous supervisor started; without a child handle, exit is noticed by polling. */
-  adopt(rec: PidRecord): void {
+  adopt(rec: PidRecord, pidFile: string): void {
+    this.pidFile = pidFile;
     this.pid = rec.pid;
     this.ref = rec;
     this.startedAt = rec.startedAt;
@@ -113,8 +115,9 @@ export class Service extends EventEmitter {
     this.poll.unref();
   }
 
-  private onExit(code: number | null, signal: string | null): void {
-    if (this.pid === null) return;
+  private onExit(code: number | null, signal: string | null, pid: number | null = this.pid): void {
+    // A late exit of a previous process must not end the one that replaced it.
+    if (this.pid === null || pid !== this.pid) return;
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
     if (this.pidFile) removePidFile(this.pidFile, this.pid);

@@ -21,7 +21,7 @@ import { parseSettingValue, setSetting, updateConfig, type Config } from '../cor
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../core/protocol';
 import { Service, type ExitInfo } from './service';
 import { decideRestart, type RestartPolicy } from './restart-policy';
-import { recoverUpgrade, upgrade } from './upgrade';
+import { recoverUpgrade, upgrade, type UpgradeParams } from './upgrade';
 import { launchSpec } from './launch-spec';
 
 export interface SupervisorOptions {
@@ -76,18 +76,20 @@ export class Supervisor extends EventEmitter {
 
   /** After a supervisor crash: adopt the services its predecessor left running (found by pid file, same start time), never a stranger. */
   recover(): string[] {
+    this.recoverOperationRecord();
+    // A stop that was cut short is still what the user wants: adopted services are not to be restarted.
+    const stopping = this.interrupted?.kind === 'stop';
     const adopted: string[] = [];
     for (const name of SERVICES) {
       const rec = liveProcess(this.ctx.paths.pidFile(name));
       if (!rec) continue;
       const svc = this.services[name];
-      svc.adopt(rec);
+      svc.adopt(rec, this.ctx.paths.pidFile(name));
       svc.transition('starting');
       svc.transition('running');
-      this.desired[name] = 'running';
+      this.desired[name] = stopping ? 'stopped' : 'running';
       adopted.push(`${name} (pid ${rec.pid}, ${rec.version})`);
     }
-    this.recoverOperationRecord();
     return adopted;
   }
 
@@ -100,8 +102,8 @@ export class Supervisor extends EventEmitter {
     } catch {
       this.interrupted = null;
     }
-    // Start, stop and restart need no resuming. An upgrade (or its recovery) does, and its
-    // record stays on disk until that recovery has finished: it may be cut short too.
+    // Start and restart need no resuming. A stop is finished; an upgrade (or its recovery)
+    // is finished or rolled back, and its record stays on disk until then: it may be cut short too.
     if (!this.interrupted || !UPGRADE_KINDS.has(this.interrupted.kind)) rmSync(this.ctx.paths.operation, { force: true });
   }
 
@@ -111,6 +113,11 @@ export class Supervisor extends EventEmitter {
   resumeInterrupted(): Promise<OperationOutcome | null> {
     const rec = this.interrupted;
     this.interrupted = null;
+    if (rec?.kind === 'stop') {
+      const p = this.stop({});
+      this.recovery = p.catch(() => {});
+      return p;
+    }
     if (!rec || !UPGRADE_KINDS.has(rec.kind)) return Promise.resolve(null);
     const p = recoverUpgrade(this, rec as never);
     this.recovery = p.catch(() => {});
@@ -242,13 +249,41 @@ export class Supervisor extends EventEmitter {
   start(params: ParamsOf<'start'>): Promise<OperationOutcome> {
     return this.run('start', async () => {
       const ctx = this.contextFor(params);
-      if (SERVICES.every((n) => this.services[n].state === 'running')) {
+      const running = SERVICES.filter((n) => this.services[n].alive);
+      const pin = ctx.config.runtime.version;
+      // Changing the version of something that runs is a restart (with its drain, verification and rollback).
+      if (params.version && running.length && params.version !== (this.services.web.version ?? pin)) {
+        throw new AnimaError('ERUNNING', `${this.services.web.version ?? pin} is running; start does not change versions`, {
+          hint: `Use \`animactl restart --version ${params.version}\`.`,
+        });
+      }
+      if (running.length === SERVICES.length && SERVICES.every((n) => this.services[n].state === 'running')) {
         return { operation: 'start', ok: true, message: `Already running ${this.services.web.version}`, version: this.services.web.version };
       }
       const version = await this.ensureRuntime(ctx, params.version);
-      await this.startServices(ctx, version);
+      try {
+        await this.startServices(ctx, version);
+      } catch (e) {
+        // No half start: what this start launched goes again (what already ran before it stays).
+        await this.stopStarted(running);
+        throw e;
+      }
       return { operation: 'start', ok: true, message: `Started ${ctx.packageName}@${version}`, version };
     });
+  }
+
+  /** Stops the services that were not running before, after a start that failed half-way. */
+  private async stopStarted(before: ServiceName[]): Promise<void> {
+    for (const name of [...SERVICES].reverse()) {
+      if (before.includes(name)) continue;
+      const svc = this.services[name];
+      this.desired[name] = 'stopped';
+      if (svc.alive) {
+        if (svc.state === 'running' || svc.state === 'starting') svc.transition('stopping');
+        await svc.terminate(5000);
+      }
+      settleStopped(svc);
+    }
   }
 
   stop(params: ParamsOf<'stop'>): Promise<OperationOutcome> {
@@ -260,31 +295,33 @@ export class Supervisor extends EventEmitter {
 
   restart(params: ParamsOf<'restart'>): Promise<OperationOutcome> {
     if (params.version || params.channel) {
-      // Changing versions is the upgrade transaction (with its rollback), up or down.
-      if (params.channel) this.setConfig('channel', params.channel);
-      return upgrade(this, { version: params.version, registry: params.registry, package: params.package, allowDowngrade: true });
+      // Changing versions is the upgrade transaction (with its rollback), up or down; the
+      // channel is saved only once the new version is verified.
+      return this.upgrade({ version: params.version, registry: params.registry, package: params.package, allowDowngrade: true, channel: params.channel, viaRestart: true });
     }
-    return this.run('restart', async () => {
-      const ctx = this.contextFor(params);
-      const before = await this.snapshot(ctx);
-      const forced = await this.stopServices(!!params.force);
-      const version = await this.ensureRuntime(ctx);
-      await this.startServices(ctx, version);
-      const result = await this.verifyNow(ctx, version, before);
-      const failed = result.checks.filter((c) => !c.ok);
-      return {
-        operation: 'restart',
-        ok: result.ok,
-        message: result.ok ? `Restarted ${version}; verified` : `Restarted ${version}, but verification failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
-        version,
-        checks: result.checks,
-        ...(forced ? { forced } : {}),
-      };
-    });
+    return this.run('restart', () => this.restartInPlace(this.contextFor(params), !!params.force));
+  }
+
+  /** Drain, stop, start the pinned version, verify: the body of `restart`, also used by `restart --version <the pin>`. */
+  async restartInPlace(ctx: Context, force: boolean): Promise<OperationOutcome> {
+    const before = await this.snapshot(ctx);
+    const forced = await this.stopServices(force);
+    const version = await this.ensureRuntime(ctx);
+    await this.startServices(ctx, version);
+    const result = await this.verifyNow(ctx, version, before);
+    const failed = result.checks.filter((c) => !c.ok);
+    return {
+      operation: 'restart',
+      ok: result.ok,
+      message: result.ok ? `Restarted ${version}; verified` : `Restarted ${version}, but verification failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+      version,
+      checks: result.checks,
+      ...(forced ? { forced } : {}),
+    };
   }
 
   /** After any upgrade, the published offer is refreshed: the new current version, or the failure next to the offer. */
-  async upgrade(params: ParamsOf<'upgrade'>): Promise<OperationOutcome> {
+  async upgrade(params: UpgradeParams): Promise<OperationOutcome> {
     try {
       return await upgrade(this, params);
     } finally {
@@ -392,7 +429,7 @@ export class Supervisor extends EventEmitter {
   }
 
   runningVersions(): string[] {
-    return SERVICES.map((n) => this.services[n].version).filter((v): v is string => !!v && this.services.web.alive);
+    return SERVICES.filter((n) => this.services[n].alive).map((n) => this.services[n].version).filter((v): v is string => !!v);
   }
 
   async startServices(ctx: Context, version: string): Promise<void> {
@@ -408,7 +445,13 @@ export class Supervisor extends EventEmitter {
     this.progress('starting', `Starting web ${version} on port ${ctx.webPort}`, { service: 'web', version });
     await assertPortFree(ctx.webPort);
     web.transition('starting');
-    web.launch(launchSpec(ctx, 'web', version, this.opts.env));
+    try {
+      web.launch(launchSpec(ctx, 'web', version, this.opts.env));
+    } catch (e) {
+      // Could not even launch (its folder gone, a broken package.json): crashed, with why.
+      web.transition('crashed', `web ${version} could not be launched: ${messageOf(e)}`);
+      throw e;
+    }
     const url = `http://127.0.0.1:${ctx.webPort}/api/health`;
     const deadline = Date.now() + this.opts.webStartTimeoutMs;
     while (Date.now() < deadline) {
@@ -439,7 +482,13 @@ export class Supervisor extends EventEmitter {
     const agent = this.services.agent;
     this.progress('starting', `Starting agent ${version}`, { service: 'agent', version });
     agent.transition('starting');
-    agent.launch(launchSpec(ctx, 'agent', version, this.opts.env));
+    try {
+      agent.launch(launchSpec(ctx, 'agent', version, this.opts.env));
+    } catch (e) {
+      // Could not even launch (its folder gone, a broken package.json): crashed, with why.
+      agent.transition('crashed', `agent ${version} could not be launched: ${messageOf(e)}`);
+      throw e;
+    }
     // The agent has no health endpoint: it counts as running once it has survived its first moments.
     await delay(300);
     if (!agent.alive) {
@@ -564,7 +613,11 @@ export class Supervisor extends EventEmitter {
           this.progress('crashed', messageOf(e), { service: name }, { asStep: false });
           if (!svc.alive) this.onServiceExit(name, { code: null, signal: null, requested: false });
         }
-      }).catch((e) => this.progress('crashed', isAnimaError(e) ? e.message : messageOf(e), { service: name }, { asStep: false }));
+      }).catch((e) => {
+        // Another manager holds the home's lock (a CLI install): try again later, not a failure of the service.
+        if (isAnimaError(e) && e.code === 'EBUSY') this.restartTimers[name] = setTimeout(attempt, decision.delayMs);
+        else this.progress('crashed', messageOf(e), { service: name }, { asStep: false });
+      });
     };
     this.restartTimers[name] = setTimeout(attempt, decision.delayMs);
   }
@@ -591,6 +644,11 @@ const UPGRADE_KINDS = new Set(['upgrade', 'recover-upgrade']);
 /** A service whose process is gone ends up `stopped` through legal transitions only. */
 function settleStopped(svc: Service): void {
   if (svc.state === 'starting' || svc.state === 'running') svc.transition('stopping');
+  // A process that outlived even SIGKILL is not stopped: say so, and let the next stop try again.
+  if (svc.alive) {
+    if (svc.state !== 'crashed') svc.transition('crashed', `${svc.name} (pid ${svc.pid}) did not exit when killed`);
+    return;
+  }
   if (svc.state !== 'stopped') svc.transition('stopped');
 }
 

@@ -1,4 +1,6 @@
+import { rmSync } from 'node:fs';
 import semver from 'semver';
+import { updateConfig } from '../core/config';
 import { AnimaError, isAnimaError, messageOf } from '../core/errors';
 import type { Context } from '../core/context';
 import { describeInstallProgress, installVersion, pinAndSwap } from '../core/installer';
@@ -64,15 +66,34 @@ async function resolveTarget(ctx: Context, requested: string | undefined): Promi
  * run/operation.json before it happens, so a supervisor killed mid-way finishes or
  * rolls back on its next start (recoverUpgrade).
  */
-export function upgrade(sup: Supervisor, params: ParamsOf<'upgrade'> & { allowDowngrade?: boolean }): Promise<OperationOutcome> {
+export interface UpgradeParams extends ParamsOf<'upgrade'> {
+  /** An explicit move (restart --version/--channel): an older target is allowed. */
+  allowDowngrade?: boolean;
+  /** restart --channel C: the channel to resolve on; saved to config.json only once the new version is verified. */
+  channel?: 'stable' | 'canary';
+  /** Came from `restart`: it must end with the expected version running and verified, even from a stopped home. */
+  viaRestart?: boolean;
+}
+
+export function upgrade(sup: Supervisor, params: UpgradeParams): Promise<OperationOutcome> {
   return sup.run('upgrade', async () => {
     const ctx = sup.contextFor(params);
+    const saveChannel = () => {
+      if (params.channel && params.channel !== ctx.config.channel) sup.setConfig('channel', params.channel);
+    };
     const from = ctx.config.runtime.version ?? null;
-    const wasRunning = sup.services.web.alive || sup.services.agent.alive;
+    // A restart leaves the home running whatever it was before; an upgrade keeps a stopped home stopped.
+    const wasRunning = !!params.viaRestart || sup.services.web.alive || sup.services.agent.alive;
     await sup.checkpoint('resolving', { from, wasRunning } satisfies UpgradeRecord);
     sup.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName} on ${(await ctx.registry()).url}`);
     const target = await resolveTarget(ctx, params.version);
-    if (!target || target === from) return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
+    if (target && target === from) {
+      saveChannel();
+      // `restart --version <the pin>` is a plain restart, verified.
+      if (params.viaRestart) return sup.restartInPlace(ctx, false);
+      return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
+    }
+    if (!target) return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
     // Without an explicit version, only something newer is an upgrade; older (leaving canary) must be asked for by version.
     if (!params.version && !params.allowDowngrade && from && !semver.gt(target, from)) {
       return { operation: 'upgrade', ok: true, message: `Nothing newer on ${ctx.channel}: running ${from}, the channel offers ${target}${semver.lt(target, from) ? ` (downgrade with \`animactl restart --version ${target}\`)` : ''}`, version: from };
@@ -116,6 +137,7 @@ export function upgrade(sup: Supervisor, params: ParamsOf<'upgrade'> & { allowDo
       const result = await sup.verifyNow(next, to, before);
       if (!result.ok) throw new VerificationFailed(result);
       await sup.checkpoint('verified', { verified: true } satisfies Partial<UpgradeRecord>);
+      saveChannel();
       pruneVersions(next.paths, next.packageName, next.config.runtime.keepVersions, [to, from]);
       recordFailedUpgrade(next, null);
       if (!wasRunning) await sup.stopServices(false);
@@ -142,6 +164,8 @@ async function rollback(
   recordFailedUpgrade(ctx, { version: to, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
   await sup.stopServices(false);
   if (!from) {
+    // Nothing to go back to: at least don't leave the failed version pinned for the next start.
+    unpin(ctx);
     sup.progress('failed', `Upgrade to ${to} failed and there is no previous version to go back to`);
     return { operation: 'upgrade', ok: false, message: `Installing ${to} failed (${failure.check}: ${failure.detail}); there was no previous version to roll back to.`, version: null, failure, checks };
   }
@@ -170,6 +194,13 @@ async function rollback(
     failure,
     checks,
   };
+}
+
+function unpin(ctx: Context): void {
+  updateConfig(ctx.paths.config, (c) => {
+    delete c.runtime.version;
+  });
+  rmSync(ctx.paths.current, { force: true });
 }
 
 /**
