@@ -1,7 +1,7 @@
 // A test world: a real registry with the reference runtime published in the
 // versions and broken variants tests need, a sandboxed HOME and npm cache, fresh
 // Anima homes, and the real CLI run as a child process.
-import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,4 +146,23 @@ export function killHome(home: string): void {
 
 export function readJson<T = any>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** Every live process started for this home as one of its services, read from /proc (Linux). */
+export function serviceProcesses(home: string): { web: number[]; agent: number[] } {
+  const found = { web: [] as number[], agent: [] as number[] };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const vars = environ.split('\0');
+    if (!vars.includes(`ANIMA_HOME=${home}`)) continue;
+    const service = vars.find((v) => v.startsWith('ANIMA_SERVICE='))?.slice('ANIMA_SERVICE='.length);
+    if (service === 'web' || service === 'agent') found[service].push(Number(entry));
+  }
+  return found;
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startWorld, type World } from '../helpers/world';
+import { serviceProcesses, startWorld, type World } from '../helpers/world';
 
 let world: World;
 beforeAll(async () => {
@@ -16,17 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => world?.close());
 
-function serviceProcesses(home: string, service: string): number[] {
-  const pids: number[] = [];
-  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
-      if (env.includes(`ANIMA_HOME=${home}`) && env.includes(`ANIMA_SERVICE=${service}`)) pids.push(Number(d));
-    } catch {}
-  }
-  return pids;
-}
-
 const status = async (home: string, env: NodeJS.ProcessEnv) => JSON.parse((await world.cli(['status', '--json'], { home, env })).stdout);
 
 describe('operations, edge cases', () => {
@@ -35,8 +24,8 @@ describe('operations, edge cases', () => {
     const r = await world.cli(['start', '--no-browser'], { home, env });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/agent 1\.0\.0 exited while starting/);
-    expect(serviceProcesses(home, 'web')).toEqual([]);
-    expect(serviceProcesses(home, 'agent')).toEqual([]);
+    expect(serviceProcesses(home).web).toEqual([]);
+    expect(serviceProcesses(home).agent).toEqual([]);
   });
 
   it('installing while services run never removes the version they run from', async () => {

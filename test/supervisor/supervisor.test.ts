@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startWorld, readJson, REPO, type World } from '../helpers/world';
+import { serviceProcesses, startWorld, readJson, REPO, type World } from '../helpers/world';
 import { enqueue, audit, problems, waitFor } from '../helpers/reference-queue';
 import { ControlClient } from '../../main/core/control-client';
 
@@ -18,18 +18,6 @@ afterAll(() => world?.close());
 async function http(url: string): Promise<{ status: number; body: string }> {
   const r = await fetch(url);
   return { status: r.status, body: await r.text() };
-}
-
-/** Processes whose environment says they are this home's service: what actually runs, whatever the pid files claim. */
-function serviceProcesses(home: string, service: string): number[] {
-  const pids: number[] = [];
-  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
-      if (env.includes(`ANIMA_HOME=${home}`) && env.includes(`ANIMA_SERVICE=${service}`)) pids.push(Number(d));
-    } catch {}
-  }
-  return pids;
 }
 
 function cpuTicks(pid: number): number {
@@ -56,8 +44,8 @@ describe('supervisor', () => {
     // The control socket is owner-only.
     expect(spawnSync('stat', ['-c', '%a', join(home, 'run', 'control.sock')], { encoding: 'utf8' }).stdout.trim()).toBe('600');
     expect((await world.cli(['stop'], { home, env })).code).toBe(0);
-    expect(serviceProcesses(home, 'web')).toEqual([]);
-    expect(serviceProcesses(home, 'agent')).toEqual([]);
+    expect(serviceProcesses(home).web).toEqual([]);
+    expect(serviceProcesses(home).agent).toEqual([]);
   });
 
   it('restart changes pids, advances startedAt and verifies', async () => {
@@ -132,7 +120,7 @@ describe('supervisor', () => {
     const sup = crashed.supervisor.pid;
     const t0 = cpuTicks(sup);
     await new Promise((r) => setTimeout(r, 2000));
-    expect(serviceProcesses(home, 'agent')).toEqual([]);
+    expect(serviceProcesses(home).agent).toEqual([]);
     expect(cpuTicks(sup) - t0).toBeLessThan(50); // 2 s of wall time is 200 ticks of one core
     const fixed = await world.cli(['restart', '--version', '1.1.0'], { home, env });
     expect(fixed.code, fixed.stderr + fixed.stdout).toBe(0);
@@ -155,12 +143,12 @@ describe('supervisor', () => {
     expect(s3.supervisor.pid).not.toBe(s1.supervisor.pid);
     expect(s3.services.web.pid).toBe(s1.services.web.pid);
     expect(s3.services.agent.pid).toBe(s1.services.agent.pid);
-    expect(serviceProcesses(home, 'web')).toEqual([s1.services.web.pid]);
-    expect(serviceProcesses(home, 'agent')).toEqual([s1.services.agent.pid]);
+    expect(serviceProcesses(home).web).toEqual([s1.services.web.pid]);
+    expect(serviceProcesses(home).agent).toEqual([s1.services.agent.pid]);
     // The adopted services are really supervised: stop drains and ends them.
     expect((await world.cli(['stop'], { home, env })).code).toBe(0);
-    expect(serviceProcesses(home, 'web')).toEqual([]);
-    expect(serviceProcesses(home, 'agent')).toEqual([]);
+    expect(serviceProcesses(home).web).toEqual([]);
+    expect(serviceProcesses(home).agent).toEqual([]);
   });
 
   it('never signals a stale pid file that points at an unrelated live process', async () => {

@@ -1,9 +1,9 @@
 // Shared by the upgrade tests: reading a home's state from the outside (config.json,
 // the `current` link, the processes that run for it, what its web service says).
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { expect } from 'vitest';
-import type { CliResult, World } from '../helpers/world';
+import { serviceProcesses, type CliResult, type World } from '../helpers/world';
 
 export interface Supervised {
   home: string;
@@ -40,25 +40,6 @@ export async function status(world: World, h: Supervised): Promise<any> {
   const r = await world.cli(['status', '--json'], { home: h.home, env: h.env });
   expect(r.code, r.stderr).toBe(0);
   return json(r.stdout);
-}
-
-/** Every live process started for this home as one of its services, read from /proc (Linux). */
-export function serviceProcesses(home: string): { web: number[]; agent: number[] } {
-  const found = { web: [] as number[], agent: [] as number[] };
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let environ: string;
-    try {
-      environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
-    } catch {
-      continue; // gone, or not ours to read
-    }
-    const vars = environ.split('\0');
-    if (!vars.includes(`ANIMA_HOME=${home}`)) continue;
-    const service = vars.find((v) => v.startsWith('ANIMA_SERVICE='))?.slice('ANIMA_SERVICE='.length);
-    if (service === 'web' || service === 'agent') found[service].push(Number(entry));
-  }
-  return found;
 }
 
 export function output(r: CliResult): string {
