@@ -1,13 +1,12 @@
 // config.json: read, validated, never overwritten when broken; and `animactl config`,
 // usage errors and --help as scripts see them (the real CLI, as a child process).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfig, setConfigValue, updateConfig, writeConfig, defaultConfig, DEFAULT_PACKAGE, DEFAULT_WEB_PORT } from '../../main/core/config';
 import { AnimaError } from '../../main/core/errors';
-import { CLI, type CliResult } from '../helpers/world';
+import { runCli, type CliResult } from '../helpers/world';
 
 let tmp: string;
 let n = 0;
@@ -28,24 +27,15 @@ function newHome(config?: string): string {
 
 /** The CLI, sandboxed: no user npm config, a registry nothing listens on (none of these commands may need one). */
 function cli(args: string[], home: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: join(tmp, 'user'),
-        ANIMA_HOME: home,
-        ANIMA_REGISTRY: 'http://127.0.0.1:9/',
-        npm_config_cache: join(tmp, 'npm-cache'),
-        npm_config_update_notifier: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runCli(args, {
+    env: {
+      PATH: process.env.PATH,
+      HOME: join(tmp, 'user'),
+      ANIMA_HOME: home,
+      ANIMA_REGISTRY: 'http://127.0.0.1:9/',
+      npm_config_cache: join(tmp, 'npm-cache'),
+      npm_config_update_notifier: 'false',
+    },
   });
 }
 

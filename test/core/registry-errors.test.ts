@@ -3,11 +3,10 @@
 // trace, and leave the home as it was. And an update check never passes a cached
 // answer off as current: with the registry gone it fails, and says when it last worked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, type CliResult } from '../helpers/world';
+import { runCli, type CliResult } from '../helpers/world';
 import { startRegistry, type TestRegistry } from '../helpers/registry';
 import { buildRuntimePackage, buildTinyDep } from '../helpers/fixtures';
 import { startGarbageRegistry, startHangingRegistry, startStatusRegistry, unusedPortUrl, type BadServer } from '../helpers/bad-registries';
@@ -41,9 +40,8 @@ function newHome(): string {
 
 /** The real CLI against `registryUrl`, with its own npm cache unless one is given (cache entries must not leak between cases). */
 function cli(args: string[], home: string, registryUrl: string, cache = join(tmp, `cache-${++n}`)): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
+  return runCli(args, {
+    env: {
         PATH: process.env.PATH,
         HOME: join(tmp, 'user'),
         ANIMA_HOME: home,
@@ -51,15 +49,7 @@ function cli(args: string[], home: string, registryUrl: string, cache = join(tmp
         ANIMA_REGISTRY_TIMEOUT_MS: String(TIMEOUT_MS),
         npm_config_cache: cache,
         npm_config_update_notifier: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    },
   });
 }
 

@@ -89,25 +89,7 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
       return dir;
     },
     cli(args, o = {}) {
-      return new Promise((resolve, reject) => {
-        const childEnv: NodeJS.ProcessEnv = { ...env, ...(o.home ? { ANIMA_HOME: o.home } : {}), ...o.env };
-        // An empty or undefined value means "unset" (spawn would pass the string on).
-        for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined || childEnv[k] === '') delete childEnv[k];
-        const child = spawn(process.execPath, [CLI, ...args], {
-          cwd: o.cwd,
-          env: childEnv,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => {
-          stderr += d;
-          o.onStderr?.(String(d), child);
-        });
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      return runCli(args, { env: { ...env, ...(o.home ? { ANIMA_HOME: o.home } : {}), ...o.env }, cwd: o.cwd, onStderr: o.onStderr });
     },
     async close() {
       for (const home of supervised) killHome(home);
@@ -165,4 +147,25 @@ export function serviceProcesses(home: string): { web: number[]; agent: number[]
     if (service === 'web' || service === 'agent') found[service].push(Number(entry));
   }
   return found;
+}
+
+/**
+ * The real CLI as a child process, with exactly this environment (an empty or undefined
+ * value means "unset": spawn would pass it on as a string).
+ */
+export function runCli(args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void }): Promise<CliResult> {
+  const childEnv: NodeJS.ProcessEnv = { ...o.env };
+  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined || childEnv[k] === '') delete childEnv[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      o.onStderr?.(String(d), child);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
