@@ -1,9 +1,8 @@
-import { AnimaError, UsageError } from '../core/errors';
+import { UsageError } from '../core/errors';
 import { createContext, parseChannel, type Context, type Overrides } from '../core/context';
 import { acquireLock } from '../core/lock';
 import { checkSpec, installVersion, reconcileCurrent } from '../core/installer';
-import { checkForUpdates } from '../core/update-check';
-import { channelTarget } from '../core/update-policy';
+import { channelVersion, checkForUpdates } from '../core/update-check';
 import { SETTINGS, getSetting, parseSettingValue, setConfigValue, updateConfig } from '../core/config';
 import { layout, resolveHome } from '../core/home';
 import { runtimeStatus } from '../core/status';
@@ -56,20 +55,7 @@ function noExtraArgs(inv: Invocation): void {
 
 /** The version an install should target: --version, else the channel's dist-tag (resolved by the registry, checked by the policy). */
 async function targetSpec(ctx: Context, version: string | undefined): Promise<string> {
-  if (version !== undefined) return checkSpec(version);
-  if (ctx.channel === 'stable') {
-    // `latest` could point at a pre-release; stable must never install one.
-    const { fetchPackument } = await import('../core/registry');
-    const doc = await fetchPackument(await ctx.registry(), ctx.packageName, { fresh: true });
-    const { target, reason } = channelTarget('stable', doc.distTags);
-    if (!target) throw new AnimaError('ENOTARGET', `Nothing to install from the stable channel of ${ctx.packageName}: ${reason}`);
-    return target;
-  }
-  const { fetchPackument } = await import('../core/registry');
-  const doc = await fetchPackument(await ctx.registry(), ctx.packageName, { fresh: true });
-  const { target, reason } = channelTarget('canary', doc.distTags);
-  if (!target) throw new AnimaError('ENOTARGET', `Nothing to install from the canary channel of ${ctx.packageName}: ${reason}`);
-  return target;
+  return version !== undefined ? checkSpec(version) : channelVersion(ctx);
 }
 
 export const runtimeCommands: Command[] = [

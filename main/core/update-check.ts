@@ -4,7 +4,7 @@ import { AnimaError, isAnimaError, messageOf } from './errors';
 import type { Context } from './context';
 import { fetchPackument } from './registry';
 import { currentVersion } from './runtime-store';
-import { decideUpdate, type UpdateDecision } from './update-policy';
+import { channelTarget, decideUpdate, type UpdateDecision } from './update-policy';
 
 export interface UpdateCheckRecord {
   checkedAt: string;
@@ -30,6 +30,17 @@ export function readUpdateRecord(file: string): UpdateCheckRecord | null {
 /** The version that counts as "running" for update purposes: the pin, else whatever `current` points at. */
 export function installedVersion(ctx: Context): string | null {
   return ctx.config.runtime.version ?? currentVersion(ctx.paths);
+}
+
+/**
+ * The exact version the home's channel offers now (stable: `latest`, never a pre-release;
+ * canary: the greater of `canary` and `latest`), asked fresh. An error when it offers none.
+ */
+export async function channelVersion(ctx: Context): Promise<string> {
+  const doc = await fetchPackument(await ctx.registry(), ctx.packageName, { fresh: true });
+  const { target, reason } = channelTarget(ctx.channel, doc.distTags);
+  if (!target) throw new AnimaError('ENOTARGET', `Nothing to install from the ${ctx.channel} channel of ${ctx.packageName}: ${reason}`);
+  return target;
 }
 
 /**

@@ -12,11 +12,9 @@ import { liveProcess } from '../core/pidfile';
 import { httpGet } from '../core/http';
 import { assertPortFree } from '../core/port';
 import { rotateIfLarge, tailLines } from '../core/log-tail';
-import { fetchPackument } from '../core/registry';
-import { channelTarget } from '../core/update-policy';
 import { providerDigests, serverStartedAt, verifyRuntime, type Check, type Snapshot, type VerifyResult } from '../core/verify';
 import type { HomeStatus, OperationStatus, ServiceStatus, UpdateState } from '../core/status';
-import { checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
+import { channelVersion, checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
 import { parseSettingValue, setSetting, updateConfig, type Config } from '../core/config';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../core/protocol';
 import { Service, type ExitInfo } from './service';
@@ -416,13 +414,7 @@ export class Supervisor extends EventEmitter {
       }
       return pin;
     }
-    let spec = requested;
-    if (!spec) {
-      const doc = await fetchPackument(await ctx.registry(), ctx.packageName, { fresh: true });
-      const { target, reason } = channelTarget(ctx.channel, doc.distTags);
-      if (!target) throw new AnimaError('ENOTARGET', `Nothing to install from the ${ctx.channel} channel of ${ctx.packageName}: ${reason}`);
-      spec = target;
-    }
+    const spec = requested ?? (await channelVersion(ctx));
     this.progress('installing', `Installing ${ctx.packageName}@${spec} (${ctx.channel}) from ${(await ctx.registry()).url}`);
     const r = await installVersion(ctx, spec, { onProgress, protect: this.runningVersions() });
     return r.version;

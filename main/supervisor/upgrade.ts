@@ -1,13 +1,12 @@
 import { rmSync } from 'node:fs';
 import semver from 'semver';
 import { updateConfig } from '../core/config';
-import { AnimaError, isAnimaError, messageOf } from '../core/errors';
+import { isAnimaError, messageOf } from '../core/errors';
 import type { Context } from '../core/context';
 import { describeInstallProgress, installVersion, pinAndSwap } from '../core/installer';
-import { fetchPackument, resolveVersion } from '../core/registry';
+import { resolveVersion } from '../core/registry';
 import { pruneVersions } from '../core/runtime-store';
-import { channelTarget } from '../core/update-policy';
-import { recordFailedUpgrade } from '../core/update-check';
+import { channelVersion, recordFailedUpgrade } from '../core/update-check';
 import { tailLines } from '../core/log-tail';
 import type { Snapshot, VerifyResult } from '../core/verify';
 import type { OperationOutcome, ParamsOf } from '../core/protocol';
@@ -52,10 +51,7 @@ function describeFailure(e: unknown, ctx: Context): { check: string; detail: str
 async function resolveTarget(ctx: Context, requested: string | undefined): Promise<string | null> {
   const registry = await ctx.registry();
   if (requested) return (await resolveVersion(registry, ctx.packageName, requested)).version;
-  const doc = await fetchPackument(registry, ctx.packageName, { fresh: true });
-  const { target, reason } = channelTarget(ctx.channel, doc.distTags);
-  if (!target) throw new AnimaError('ENOTARGET', `Nothing to upgrade to on the ${ctx.channel} channel of ${ctx.packageName}: ${reason}`);
-  return target;
+  return channelVersion(ctx);
 }
 
 /**
