@@ -48,7 +48,6 @@ export class Supervisor extends EventEmitter {
   update: UpdateState | null = null;
   /** What a crash-recovery needs beyond the public status (the upgrade's from/to and snapshot), kept in run/operation.json. */
   private operationData: Record<string, unknown> = {};
-  private queue: Promise<unknown> = Promise.resolve();
   /** What the user asked for. A crash restart happens only while this says running; Stop is never undone. */
   private desired: Record<ServiceName, 'running' | 'stopped'> = { web: 'stopped', agent: 'stopped' };
   private failures: Record<ServiceName, number> = { web: 0, agent: 0 };
@@ -210,31 +209,24 @@ export class Supervisor extends EventEmitter {
         }),
       );
     }
-    this.operation = { kind, startedAt: new Date().toISOString(), step: null, pid: process.pid };
-    const next = this.queue.then(async () => {
-      let lock;
-      try {
-        lock = acquireLock(this.ctx.paths.lock, kind);
-      } catch (e) {
-        this.operation = null;
-        throw e;
-      }
-      this.operation = { kind, startedAt: lock.holder.startedAt, step: null, pid: process.pid };
-      this.operationData = { ...extra };
-      this.writeOperationRecord();
+    let lock;
+    try {
+      lock = acquireLock(this.ctx.paths.lock, kind);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // Set synchronously, before anything awaits: a request arriving next finds it and is refused.
+    this.operation = { kind, startedAt: lock.holder.startedAt, step: null, pid: process.pid };
+    this.operationData = { ...extra };
+    this.writeOperationRecord();
+    this.emitState();
+    return Promise.resolve().then(fn).finally(() => {
+      this.operation = null;
+      this.operationData = {};
+      rmSync(this.ctx.paths.operation, { force: true });
+      lock.release();
       this.emitState();
-      try {
-        return await fn();
-      } finally {
-        this.operation = null;
-        this.operationData = {};
-        rmSync(this.ctx.paths.operation, { force: true });
-        lock!.release();
-        this.emitState();
-      }
     });
-    this.queue = next.catch(() => {});
-    return next;
   }
 
   contextFor(o: Overrides & { channel?: string }): Context {
