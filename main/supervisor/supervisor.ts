@@ -6,7 +6,7 @@ import { createContext, type Context, type Overrides } from '../core/context';
 import { acquireLock } from '../core/lock';
 import { writeJsonAtomic } from '../core/atomic';
 import { describeInstallProgress, installVersion, reconcileCurrent, type InstallProgress } from '../core/installer';
-import { isInstalled, readInstallRecord } from '../core/runtime-store';
+import { currentVersion, isInstalled, readInstallRecord } from '../core/runtime-store';
 import { SERVICES, type ServiceName } from '../core/contract';
 import { liveProcess } from '../core/pidfile';
 import { httpGet } from '../core/http';
@@ -142,7 +142,7 @@ export class Supervisor extends EventEmitter {
       home: ctx.home,
       environment: ctx.environment,
       channel: ctx.channel,
-      runtime: { package: ctx.packageName, version: this.services.web.version ?? this.services.agent.version ?? currentOr(ctx), pinned: ctx.config.runtime.version ?? null },
+      runtime: { package: ctx.packageName, version: this.services.web.version ?? this.services.agent.version ?? currentVersion(ctx.paths), pinned: ctx.config.runtime.version ?? null },
       services: {
         web: { ...svc('web'), url: `http://127.0.0.1:${ctx.webPort}` },
         agent: { ...svc('agent'), ...(this.services.agent.alive ? { active: activity.active ?? 0, queued: activity.queued ?? 0 } : {}) },
@@ -636,9 +636,6 @@ function settleStopped(svc: Service): void {
   if (svc.state !== 'stopped') svc.transition('stopped');
 }
 
-function currentOr(ctx: Context): string | null {
-  return ctx.config.runtime.version ?? null;
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
