@@ -14,6 +14,8 @@ import { LogFollower } from './log-follower';
  * detached from both. It exits after `stop`, or when idle with nothing running; a
  * SIGTERM to it leaves the services running, to be adopted by the next supervisor.
  */
+const CHANGES_HOME = new Set(['start', 'stop', 'restart', 'upgrade']);
+
 async function main(): Promise<void> {
   // --home, or ANIMA_HOME (the only way in when started with `-e` from an AppImage).
   const { values } = parseArgs({ options: { home: { type: 'string' } }, strict: true });
@@ -56,6 +58,8 @@ async function main(): Promise<void> {
   };
 
   const control = await startControlServer(paths.socket, async (method, params, client) => {
+    // Requests that change the home wait until an interrupted operation is settled, rather than being refused.
+    if (CHANGES_HOME.has(method)) await sup.whenRecovered();
     switch (method) {
       case 'ping':
         return { pid: process.pid, home };
@@ -67,10 +71,8 @@ async function main(): Promise<void> {
         if (client.logs) logFollower.start();
         return sup.status();
       case 'start':
-        await sup.whenRecovered();
         return sup.start(params as never);
       case 'stop': {
-        await sup.whenRecovered();
         const outcome = await sup.stop(params as never);
         // Stop means everything, the supervisor included; leave once the answer is out,
         // unless another client has started something in the meantime.
@@ -80,7 +82,6 @@ async function main(): Promise<void> {
         return outcome;
       }
       case 'restart':
-        await sup.whenRecovered();
         return sup.restart(params as never);
       case 'verify':
         return sup.verify();
@@ -99,7 +100,6 @@ async function main(): Promise<void> {
         return sup.setConfig(p.key, p.value);
       }
       case 'upgrade':
-        await sup.whenRecovered();
         return sup.upgrade(params as never);
       case 'shutdown':
         setTimeout(() => exit(0, 'shutdown requested (services left running)'), 100);
@@ -117,10 +117,10 @@ async function main(): Promise<void> {
     control.broadcast({ event: 'progress', data });
   });
 
-  // A predecessor killed mid-upgrade left its record: finish or roll back before anything else.
+  // A predecessor killed mid-upgrade (or mid-stop) left its record: settle it before anything else.
   void sup.resumeInterrupted().then(
-    (o) => o && log(`recovered an interrupted upgrade: ${o.message}`),
-    (e) => log(`recovering an interrupted upgrade failed: ${messageOf(e)}`),
+    (o) => o && log(`recovered an interrupted ${o.operation === 'stop' ? 'stop' : 'upgrade'}: ${o.message}`),
+    (e) => log(`recovering an interrupted operation failed: ${messageOf(e)}`),
   );
 
   // Update checks: periodic with jitter (and on demand); they publish, never install.
