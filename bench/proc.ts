@@ -3,10 +3,11 @@
 // memory from /proc, starting the reference runtime's services directly (as the
 // seed did, without a supervisor), and making sure nothing is left running.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { startWorld, type World } from '../test/helpers/world';
 
 const CHILD_TIMEOUT_MS = 120_000;
 /** How often the benches poll /api/health (BENCH_POLL_MS, default 20 ms): the resolution of downtimes and boot times. */
@@ -280,4 +281,40 @@ export async function waitGone(pids: Array<number | null>, timeoutMs = 10_000): 
   const left = () => pids.filter((p): p is number => p !== null && running(p));
   while (left().length && performance.now() < deadline) await delay(25);
   if (left().length) throw new Error(`bench: pid(s) ${left().join(', ')} still running ${timeoutMs} ms later`);
+}
+
+/**
+ * A test world (registry, fixtures, supervised homes) for one bench, cleaned up on every
+ * way out, Ctrl-C included: services started directly and every home's processes are
+ * killed, temp folders removed, and anything still running from them is reported.
+ */
+export async function benchWorld<T>(log: (s: string) => void, fn: (world: World) => Promise<T>): Promise<T> {
+  const world = await startWorld();
+  const folders = [world.tmp, dirname(world.registry.storage)];
+  log(`temp folders: ${folders.join(', ')}`);
+  const onSigint = () => {
+    killAllDirectNow();
+    world.killAll();
+    for (const d of folders) rmSync(d, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await fn(world);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await stopAllDirect();
+    await world.close();
+    const left = processesMentioning(world.tmp);
+    if (left.length) {
+      log(`WARNING: processes left behind (now killed): ${left.join(', ')}`);
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  }
 }

@@ -9,29 +9,27 @@
 // - how long the dashboard is unreachable during `animactl restart` (drain, stop,
 //   start, verify), next to the runtime's own cold boot (`node web.js` to the first
 //   200 on /api/health).
-import { mkdirSync, realpathSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { CLI, freePort, killHome, startWorld, type World } from '../test/helpers/world';
+import { CLI, freePort } from '../test/helpers/world';
 import { median, type Table } from './table';
 import {
   contractEnv,
   cpuTicks,
   delay,
-  killAllDirectNow,
   outage,
   POLL_MS,
   pidOf,
-  processesMentioning,
   rssKiB,
   startDirect,
   startPoller,
-  stopAllDirect,
   ticksPerSecond,
   timed,
   waitGone,
   waitHealthy,
+  benchWorld,
 } from './proc';
 
 export const title = 'Supervisor: status latency, idle cost, restart downtime';
@@ -48,27 +46,15 @@ export async function run(): Promise<Table[]> {
   const deadline = performance.now() + budgetS * 1000 + idleS * 1000;
   const log = (s: string) => process.stderr.write(`[supervisor] ${s}\n`);
 
-  const world: World = await startWorld();
-  const homes: string[] = [];
-  log(`temp folders: ${world.tmp}, ${dirname(world.registry.storage)}`);
-  const onSigint = () => {
-    killAllDirectNow();
-    for (const h of homes) killHome(h);
-    for (const d of [world.tmp, dirname(world.registry.storage)]) rmSync(d, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', onSigint);
+  return benchWorld(log, async (world) => {
   const cli = (label: string, home: string, env: NodeJS.ProcessEnv, args: string[]) =>
     timed(label, process.execPath, [CLI, ...args], { env: { ...world.env, ...env, ANIMA_HOME: home } });
 
-  try {
     // ------------------------------------------------------------ setup
     // A: running, supervised. B: the same version installed, started once and stopped (no supervisor).
     const a = await world.supervisedHome();
-    homes.push(a.home);
     await cli('start A', a.home, a.env, ['start', '--no-browser']);
     const b = await world.supervisedHome();
-    homes.push(b.home);
     await cli('start B', b.home, b.env, ['start', '--no-browser']);
     const bSupervisor = pidOf(b.home, 'supervisor');
     await cli('stop B', b.home, b.env, ['stop']);
@@ -238,20 +224,5 @@ export async function run(): Promise<Table[]> {
         ],
       },
     ];
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await stopAllDirect();
-    await world.close();
-    const left = processesMentioning(world.tmp);
-    if (left.length) {
-      log(`WARNING: processes left behind (now killed): ${left.join(', ')}`);
-      for (const pid of left) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-    }
-  }
+  });
 }

@@ -7,26 +7,24 @@
 // 1.0.0 (started untimed) for every run; a poller measures how long the web service
 // is unreachable in each.
 import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { CLI, killHome, PKG, startWorld, type World } from '../test/helpers/world';
+import { CLI, PKG } from '../test/helpers/world';
 import { median, type Table } from './table';
 import {
   contractEnv,
   delay,
-  killAllDirectNow,
   outage,
   POLL_MS,
   pidOf,
-  processesMentioning,
   startDirect,
   startPoller,
-  stopAllDirect,
   timed,
   waitGone,
   waitHealthy,
   type Ran,
+  benchWorld,
 } from './proc';
 
 export const title = 'Upgrade: `animactl upgrade` vs npm install + cold restart';
@@ -62,183 +60,155 @@ export async function run(): Promise<Table> {
   const deadline = performance.now() + budgetS * 1000;
   const log = (s: string) => process.stderr.write(`[upgrade] ${s}\n`);
 
-  const world: World = await startWorld();
-  const homes: string[] = [];
-  log(`temp folders: ${world.tmp}, ${dirname(world.registry.storage)}`);
-  const onSigint = () => {
-    killAllDirectNow();
-    for (const h of homes) killHome(h);
-    for (const d of [world.tmp, dirname(world.registry.storage)]) rmSync(d, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', onSigint);
-
-  let n = 0;
-  const fresh = (what: string) => {
-    const d = join(world.tmp, `${what}-${++n}`);
-    mkdirSync(d, { recursive: true });
-    return d;
-  };
-  // One warm cache per tool, each filled by its untimed warm-up run (as in the install bench).
-  const cache = { animactl: fresh('cache-animactl'), npm: fresh('cache-npm') };
-  const cli = (label: string, h: { home: string; env: NodeJS.ProcessEnv }, args: string[]) =>
-    timed(label, process.execPath, [CLI, ...args], { env: { ...world.env, ...h.env, ANIMA_HOME: h.home } });
-
-  /** A fresh home running FROM under its supervisor (untimed). */
-  const homeOnFrom = async (npmCache: string) => {
-    const h = await world.supervisedHome({ npm_config_cache: npmCache });
-    homes.push(h.home);
-    await cli(`start ${FROM}`, h, ['start', '--no-browser', '--version', FROM]);
-    return h;
-  };
-  /** Stops whatever runs for the home and removes it (untimed). */
-  const dropHome = async (h: { home: string; env: NodeJS.ProcessEnv }) => {
-    const pids = (['supervisor', 'web', 'agent'] as const).map((s) => pidOf(h.home, s));
-    if (pids.some((p) => p !== null)) await cli('stop', h, ['stop']);
-    await waitGone(pids);
-    rmSync(h.home, { recursive: true, force: true });
-    if (homes.includes(h.home)) homes.splice(homes.indexOf(h.home), 1);
-  };
-  const serverVersion = async (port: number) => {
-    const r = await fetch(`http://127.0.0.1:${port}/api/server-info`);
-    return ((await r.json()) as { version?: string }).version;
-  };
-
-  const animactlOnce = async (): Promise<AnimactlRun> => {
-    const h = await homeOnFrom(cache.animactl);
-    try {
-      if ((await serverVersion(h.port)) !== FROM) throw new Error(`bench: the home does not run ${FROM}`);
-      const poller = startPoller(`http://127.0.0.1:${h.port}/api/health`);
-      await delay(100);
-      const t0 = performance.now();
-      const r = await cli('animactl upgrade', h, ['upgrade']);
-      const polls = await poller.stop();
-      if (!/Upgraded 1\.0\.0 → 1\.1\.0; verified/.test(r.stdout)) throw new Error(`bench: the upgrade did not verify:\n${r.stdout}${r.stderr}`);
-      if ((await serverVersion(h.port)) !== TO) throw new Error(`bench: the home does not run ${TO} after the upgrade`);
-      const drain = lineAt(r, /^(Draining|Stopping web)/, 'Draining');
-      const verifying = lineAt(r, /^Verifying /, 'Verifying');
-      const o = outage(polls, t0);
-      return { total: r.ms, install: drain, restart: verifying - drain, verify: r.ms - verifying, downtime: o ? o.ms : 0 };
-    } finally {
-      await dropHome(h);
-    }
-  };
-
-  let environment = 'stable';
-  const npmOnce = async (): Promise<NpmRun> => {
-    const h = await homeOnFrom(cache.npm);
-    const dir = fresh('npm-project');
-    writeFileSync(join(dir, 'package.json'), '{}\n');
-    try {
-      if ((await serverVersion(h.port)) !== FROM) throw new Error(`bench: the home does not run ${FROM}`);
-      const url = `http://127.0.0.1:${h.port}/api/health`;
-      const poller = startPoller(url);
-      await delay(100);
-      const t0 = performance.now();
-      const args = ['install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts=false', `${PKG}@${TO}`, '--registry', world.registry.url, '--cache', cache.npm];
-      const install = await timed('npm install', 'npm', args, { cwd: dir, env: world.env });
-      const stop = await cli('animactl stop', h, ['stop']);
-      const t2 = performance.now();
-      const runtimeDir = realpathSync(join(dir, 'node_modules', PKG));
-      const base = { home: h.home, environment, runtimeDir, version: TO, port: h.port };
-      const web = startDirect([join(runtimeDir, 'web.js')], contractEnv(world.env, { ...base, service: 'web' }), h.home);
-      const agent = startDirect([join(runtimeDir, 'agent.js')], contractEnv(world.env, { ...base, service: 'agent' }), h.home);
-      let t3: number;
-      try {
-        t3 = (await waitHealthy(url, 15_000, web.alive)).answeredAt;
-      } catch (e) {
-        throw new Error(`${(e as Error).message}\n${web.output()}`);
-      }
-      const polls = await poller.stop();
-      try {
-        if (!agent.alive()) throw new Error(`bench: the npm-installed agent exited:\n${agent.output()}`);
-        if ((await serverVersion(h.port)) !== TO) throw new Error(`bench: the npm-installed web does not say ${TO}`);
-      } finally {
-        await Promise.all([web.stop(), agent.stop()]);
-      }
-      const o = outage(polls, t0);
-      return { total: t3 - t0, install: install.ms, stop: stop.ms, start: t3 - t2, downtime: o ? o.ms : 0 };
-    } finally {
-      await dropHome(h);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-
-  try {
-    // Untimed warm-up: fills each tool's cache (FROM and TO, tiny-dep) and the OS file cache.
-    log('warm-up: one untimed run each');
-    {
-      const h = await homeOnFrom(cache.npm);
-      environment = JSON.parse((await cli('status', h, ['status', '--json'])).stdout).environment;
-      await dropHome(h);
-    }
-    await animactlOnce();
-    await npmOnce();
-
-    const a: AnimactlRun[] = [];
-    const m: NpmRun[] = [];
-    let stoppedEarly = false;
-    for (let i = 1; i <= runs; i++) {
-      const roundStart = performance.now();
-      // Interleaved, in alternating order, so drift on the machine hits both alike.
-      if (i % 2) {
-        a.push(await animactlOnce());
-        m.push(await npmOnce());
-      } else {
-        m.push(await npmOnce());
-        a.push(await animactlOnce());
-      }
-      const x = a.at(-1)!;
-      const y = m.at(-1)!;
-      log(`run ${i}/${runs}: animactl upgrade ${Math.round(x.total)} ms (downtime ${Math.round(x.downtime)}), npm + cold restart ${Math.round(y.total)} ms (downtime ${Math.round(y.downtime)})`);
-      if (i < runs && performance.now() + (performance.now() - roundStart) > deadline) {
-        log(`stopping after ${i} runs: the next one would pass the time budget (BENCH_BUDGET_S=${budgetS})`);
-        stoppedEarly = true;
-        break;
-      }
-    }
-
-    const col = <T>(xs: T[], k: keyof T) => xs.map((x) => x[k] as unknown as number);
-    const ratio = (p: number[], q: number[]) => ({ 'animactl/npm': `${(median(p) / median(q)).toFixed(2)}×` });
-    return {
-      title,
-      rows: [
-        { label: `\`animactl upgrade\` ${FROM} → ${TO}, total`, samples: col(a, 'total'), extra: ratio(col(a, 'total'), col(m, 'total')) },
-        { label: '… install beside the running version', samples: col(a, 'install') },
-        { label: '… drain, stop, swap, start', samples: col(a, 'restart') },
-        { label: '… verify (contract checks) and exit', samples: col(a, 'verify') },
-        { label: 'npm install + `animactl stop` + cold start, total', samples: col(m, 'total') },
-        { label: '… `npm install --omit=dev`', samples: col(m, 'install') },
-        { label: '… `animactl stop` (drain, stop)', samples: col(m, 'stop') },
-        { label: '… start web.js + agent.js → /api/health 200', samples: col(m, 'start') },
-        { label: 'web downtime, `animactl upgrade`', samples: col(a, 'downtime'), extra: ratio(col(a, 'downtime'), col(m, 'downtime')) },
-        { label: 'web downtime, npm install + cold restart', samples: col(m, 'downtime') },
-      ],
-      notes: [
-        `The reference runtime ${PKG} (test/fixtures/runtime, one dependency: tiny-dep) ${FROM} and ${TO} from a local verdaccio (${world.registry.url}). Every run starts from a fresh home running ${FROM} under its supervisor (\`animactl start --version ${FROM}\`, untimed) with both services up and nothing queued.`,
-        '`animactl upgrade`: wall time of the CLI process; the supervisor resolves the stable channel, installs the new version beside the running one, drains the agent, stops web, swaps the pin, starts both and runs the contract checks (pids changed, server-info, started-at, health, dashboard, provider configs, deep health). Its phases are split at the arrival of the "Draining"/"Stopping web" and "Verifying" progress lines on the CLI\'s stderr.',
-        `npm path (the seed's way): \`npm install --omit=dev --no-audit --no-fund --ignore-scripts=false ${PKG}@${TO} --registry URL --cache DIR\` into a fresh folder holding \`{}\`, then \`animactl stop\` (drains, stops web and the supervisor), then \`node web.js\` and \`node agent.js\` of the npm-installed copy spawned by the bench with the contract environment on the home's port, until /api/health answers 200 (polled every ${POLL_MS} ms; timed to the arrival of that 200). Nothing is verified beyond that 200 (and, untimed, that it says ${TO}).`,
-        'Warm caches for both: one npm cache per tool, filled by one untimed warm-up run of each; same sandboxed HOME, same registry. Runs interleaved in alternating order.',
-        `Downtime: the bench GETs /api/health every ${POLL_MS} ms (BENCH_POLL_MS; a new connection each time) throughout; the outage runs from halfway between the last 200 and the first failed poll to halfway between the last failed poll and the next 200 (send times): a whole number of poll intervals, so ± ${POLL_MS} ms.`,
-        `ratio = median of animactl / median of the npm path (below 1: animactl is faster).`,
-        ...(stoppedEarly ? [`Stopped after ${a.length} of ${runs} runs to stay within the time budget (BENCH_BUDGET_S=${budgetS}).`] : []),
-        `Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs); other work on the machine shows up as spread between min and max.`,
-      ],
+  return benchWorld(log, async (world) => {
+    let n = 0;
+    const fresh = (what: string) => {
+      const d = join(world.tmp, `${what}-${++n}`);
+      mkdirSync(d, { recursive: true });
+      return d;
     };
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await stopAllDirect();
-    await world.close();
-    const left = processesMentioning(world.tmp);
-    if (left.length) {
-      log(`WARNING: processes left behind (now killed): ${left.join(', ')}`);
-      for (const pid of left) {
+    // One warm cache per tool, each filled by its untimed warm-up run (as in the install bench).
+    const cache = { animactl: fresh('cache-animactl'), npm: fresh('cache-npm') };
+    const cli = (label: string, h: { home: string; env: NodeJS.ProcessEnv }, args: string[]) =>
+      timed(label, process.execPath, [CLI, ...args], { env: { ...world.env, ...h.env, ANIMA_HOME: h.home } });
+
+    /** A fresh home running FROM under its supervisor (untimed). */
+    const homeOnFrom = async (npmCache: string) => {
+      const h = await world.supervisedHome({ npm_config_cache: npmCache });
+      await cli(`start ${FROM}`, h, ['start', '--no-browser', '--version', FROM]);
+      return h;
+    };
+    /** Stops whatever runs for the home and removes it (untimed). */
+    const dropHome = async (h: { home: string; env: NodeJS.ProcessEnv }) => {
+      const pids = (['supervisor', 'web', 'agent'] as const).map((s) => pidOf(h.home, s));
+      if (pids.some((p) => p !== null)) await cli('stop', h, ['stop']);
+      await waitGone(pids);
+      rmSync(h.home, { recursive: true, force: true });
+    };
+    const serverVersion = async (port: number) => {
+      const r = await fetch(`http://127.0.0.1:${port}/api/server-info`);
+      return ((await r.json()) as { version?: string }).version;
+    };
+
+    const animactlOnce = async (): Promise<AnimactlRun> => {
+      const h = await homeOnFrom(cache.animactl);
+      try {
+        if ((await serverVersion(h.port)) !== FROM) throw new Error(`bench: the home does not run ${FROM}`);
+        const poller = startPoller(`http://127.0.0.1:${h.port}/api/health`);
+        await delay(100);
+        const t0 = performance.now();
+        const r = await cli('animactl upgrade', h, ['upgrade']);
+        const polls = await poller.stop();
+        if (!/Upgraded 1\.0\.0 → 1\.1\.0; verified/.test(r.stdout)) throw new Error(`bench: the upgrade did not verify:\n${r.stdout}${r.stderr}`);
+        if ((await serverVersion(h.port)) !== TO) throw new Error(`bench: the home does not run ${TO} after the upgrade`);
+        const drain = lineAt(r, /^(Draining|Stopping web)/, 'Draining');
+        const verifying = lineAt(r, /^Verifying /, 'Verifying');
+        const o = outage(polls, t0);
+        return { total: r.ms, install: drain, restart: verifying - drain, verify: r.ms - verifying, downtime: o ? o.ms : 0 };
+      } finally {
+        await dropHome(h);
+      }
+    };
+
+    let environment = 'stable';
+    const npmOnce = async (): Promise<NpmRun> => {
+      const h = await homeOnFrom(cache.npm);
+      const dir = fresh('npm-project');
+      writeFileSync(join(dir, 'package.json'), '{}\n');
+      try {
+        if ((await serverVersion(h.port)) !== FROM) throw new Error(`bench: the home does not run ${FROM}`);
+        const url = `http://127.0.0.1:${h.port}/api/health`;
+        const poller = startPoller(url);
+        await delay(100);
+        const t0 = performance.now();
+        const args = ['install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts=false', `${PKG}@${TO}`, '--registry', world.registry.url, '--cache', cache.npm];
+        const install = await timed('npm install', 'npm', args, { cwd: dir, env: world.env });
+        const stop = await cli('animactl stop', h, ['stop']);
+        const t2 = performance.now();
+        const runtimeDir = realpathSync(join(dir, 'node_modules', PKG));
+        const base = { home: h.home, environment, runtimeDir, version: TO, port: h.port };
+        const web = startDirect([join(runtimeDir, 'web.js')], contractEnv(world.env, { ...base, service: 'web' }), h.home);
+        const agent = startDirect([join(runtimeDir, 'agent.js')], contractEnv(world.env, { ...base, service: 'agent' }), h.home);
+        let t3: number;
         try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
+          t3 = (await waitHealthy(url, 15_000, web.alive)).answeredAt;
+        } catch (e) {
+          throw new Error(`${(e as Error).message}\n${web.output()}`);
+        }
+        const polls = await poller.stop();
+        try {
+          if (!agent.alive()) throw new Error(`bench: the npm-installed agent exited:\n${agent.output()}`);
+          if ((await serverVersion(h.port)) !== TO) throw new Error(`bench: the npm-installed web does not say ${TO}`);
+        } finally {
+          await Promise.all([web.stop(), agent.stop()]);
+        }
+        const o = outage(polls, t0);
+        return { total: t3 - t0, install: install.ms, stop: stop.ms, start: t3 - t2, downtime: o ? o.ms : 0 };
+      } finally {
+        await dropHome(h);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+      // Untimed warm-up: fills each tool's cache (FROM and TO, tiny-dep) and the OS file cache.
+      log('warm-up: one untimed run each');
+      {
+        const h = await homeOnFrom(cache.npm);
+        environment = JSON.parse((await cli('status', h, ['status', '--json'])).stdout).environment;
+        await dropHome(h);
+      }
+      await animactlOnce();
+      await npmOnce();
+
+      const a: AnimactlRun[] = [];
+      const m: NpmRun[] = [];
+      let stoppedEarly = false;
+      for (let i = 1; i <= runs; i++) {
+        const roundStart = performance.now();
+        // Interleaved, in alternating order, so drift on the machine hits both alike.
+        if (i % 2) {
+          a.push(await animactlOnce());
+          m.push(await npmOnce());
+        } else {
+          m.push(await npmOnce());
+          a.push(await animactlOnce());
+        }
+        const x = a.at(-1)!;
+        const y = m.at(-1)!;
+        log(`run ${i}/${runs}: animactl upgrade ${Math.round(x.total)} ms (downtime ${Math.round(x.downtime)}), npm + cold restart ${Math.round(y.total)} ms (downtime ${Math.round(y.downtime)})`);
+        if (i < runs && performance.now() + (performance.now() - roundStart) > deadline) {
+          log(`stopping after ${i} runs: the next one would pass the time budget (BENCH_BUDGET_S=${budgetS})`);
+          stoppedEarly = true;
+          break;
         }
       }
-    }
-  }
+
+      const col = <T>(xs: T[], k: keyof T) => xs.map((x) => x[k] as unknown as number);
+      const ratio = (p: number[], q: number[]) => ({ 'animactl/npm': `${(median(p) / median(q)).toFixed(2)}×` });
+      return {
+        title,
+        rows: [
+          { label: `\`animactl upgrade\` ${FROM} → ${TO}, total`, samples: col(a, 'total'), extra: ratio(col(a, 'total'), col(m, 'total')) },
+          { label: '… install beside the running version', samples: col(a, 'install') },
+          { label: '… drain, stop, swap, start', samples: col(a, 'restart') },
+          { label: '… verify (contract checks) and exit', samples: col(a, 'verify') },
+          { label: 'npm install + `animactl stop` + cold start, total', samples: col(m, 'total') },
+          { label: '… `npm install --omit=dev`', samples: col(m, 'install') },
+          { label: '… `animactl stop` (drain, stop)', samples: col(m, 'stop') },
+          { label: '… start web.js + agent.js → /api/health 200', samples: col(m, 'start') },
+          { label: 'web downtime, `animactl upgrade`', samples: col(a, 'downtime'), extra: ratio(col(a, 'downtime'), col(m, 'downtime')) },
+          { label: 'web downtime, npm install + cold restart', samples: col(m, 'downtime') },
+        ],
+        notes: [
+          `The reference runtime ${PKG} (test/fixtures/runtime, one dependency: tiny-dep) ${FROM} and ${TO} from a local verdaccio (${world.registry.url}). Every run starts from a fresh home running ${FROM} under its supervisor (\`animactl start --version ${FROM}\`, untimed) with both services up and nothing queued.`,
+          '`animactl upgrade`: wall time of the CLI process; the supervisor resolves the stable channel, installs the new version beside the running one, drains the agent, stops web, swaps the pin, starts both and runs the contract checks (pids changed, server-info, started-at, health, dashboard, provider configs, deep health). Its phases are split at the arrival of the "Draining"/"Stopping web" and "Verifying" progress lines on the CLI\'s stderr.',
+          `npm path (the seed's way): \`npm install --omit=dev --no-audit --no-fund --ignore-scripts=false ${PKG}@${TO} --registry URL --cache DIR\` into a fresh folder holding \`{}\`, then \`animactl stop\` (drains, stops web and the supervisor), then \`node web.js\` and \`node agent.js\` of the npm-installed copy spawned by the bench with the contract environment on the home's port, until /api/health answers 200 (polled every ${POLL_MS} ms; timed to the arrival of that 200). Nothing is verified beyond that 200 (and, untimed, that it says ${TO}).`,
+          'Warm caches for both: one npm cache per tool, filled by one untimed warm-up run of each; same sandboxed HOME, same registry. Runs interleaved in alternating order.',
+          `Downtime: the bench GETs /api/health every ${POLL_MS} ms (BENCH_POLL_MS; a new connection each time) throughout; the outage runs from halfway between the last 200 and the first failed poll to halfway between the last failed poll and the next 200 (send times): a whole number of poll intervals, so ± ${POLL_MS} ms.`,
+          `ratio = median of animactl / median of the npm path (below 1: animactl is faster).`,
+          ...(stoppedEarly ? [`Stopped after ${a.length} of ${runs} runs to stay within the time budget (BENCH_BUDGET_S=${budgetS}).`] : []),
+          `Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs); other work on the machine shows up as spread between min and max.`,
+        ],
+      };
+  });
 }

@@ -32,6 +32,8 @@ export interface World {
   newHome(): string;
   publishRuntime(opts: RuntimeFixtureOptions, tag?: string): Promise<string>;
   cli(args: string[], opts?: { home?: string; env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void }): Promise<CliResult>;
+  /** Kills every supervisor and service started on this world's supervised homes, at once (also safe in a signal handler). */
+  killAll(): void;
   close(): Promise<void>;
 }
 
@@ -91,8 +93,11 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
     cli(args, o = {}) {
       return runCli(args, { env: { ...env, ...(o.home ? { ANIMA_HOME: o.home } : {}), ...o.env }, cwd: o.cwd, onStderr: o.onStderr });
     },
-    async close() {
+    killAll() {
       for (const home of supervised) killHome(home);
+    },
+    async close() {
+      world.killAll();
       await registry.close();
       rmSync(tmp, { recursive: true, force: true });
     },
