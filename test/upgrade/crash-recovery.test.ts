@@ -40,6 +40,40 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
 
+/**
+ * Runs `animactl <args>` in the background until run/operation.json satisfies `ready`,
+ * then SIGKILLs the home's supervisor (and the CLI) right there. Returns the record seen.
+ */
+async function killSupervisorWhen(h: Supervised, args: string[], extraEnv: NodeJS.ProcessEnv, ready: (op: Record<string, any> | null) => boolean, what: string): Promise<Record<string, any>> {
+  const cli = spawn(process.execPath, [CLI, ...args], { env: { ...world.env, ...h.env, ...extraEnv }, stdio: 'ignore' });
+  let supervisor = 0;
+  let op: Record<string, any>;
+  try {
+    op = await waitFor(() => {
+      const o = readOperation(h.home);
+      return ready(o) ? o : null;
+    }, { what, timeoutMs: 30_000 });
+    supervisor = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid;
+    process.kill(supervisor, 'SIGKILL');
+    cli.kill('SIGKILL');
+    await exited(cli);
+  } finally {
+    cli.kill('SIGKILL');
+  }
+  await waitFor(() => !alive(supervisor), { what: 'the killed supervisor to be gone' });
+  return op!;
+}
+
+/** A new supervisor (started by `start`, which waits for it) has settled the interrupted operation. */
+async function startAndWaitRecovered(h: Supervised): Promise<void> {
+  const r = await world.cli(['start', '--no-browser'], { home: h.home, env: h.env });
+  expect(r.code, output(r)).toBe(0);
+  await waitFor(async () => !existsSync(join(h.home, 'run', 'operation.json')) && (await status(world, h)).operation === null, {
+    what: 'the recovery to finish',
+    timeoutMs: 30_000,
+  });
+}
+
 describe('an upgrade interrupted by a supervisor crash', () => {
   for (const step of STEPS) {
     const expected = step === 'verified' ? '1.1.0' : '1.0.0';
@@ -47,33 +81,13 @@ describe('an upgrade interrupted by a supervisor crash', () => {
       const h: Supervised = await world.supervisedHome();
       // The supervisor `start` spawns inherits the hook.
       await startAt(world, h, '1.0.0', { ANIMA_TEST_HOLD_STEP: step });
-      const oldSupervisor = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid as number;
-
-      const upgrade = spawn(process.execPath, [CLI, 'upgrade'], { env: { ...world.env, ...h.env }, stdio: 'ignore' });
-      try {
-        const op = await waitFor(() => {
-          const o = readOperation(h.home);
-          return o?.kind === 'upgrade' && o.step === step ? o : null;
-        }, { what: `run/operation.json to record the upgrade at "${step}"`, timeoutMs: 30_000 });
-        expect(op.from).toBe('1.0.0');
-        process.kill(oldSupervisor, 'SIGKILL');
-        upgrade.kill('SIGKILL');
-        await exited(upgrade);
-        await waitFor(() => !alive(oldSupervisor), { what: 'the killed supervisor to be gone' });
-      } finally {
-        upgrade.kill('SIGKILL');
-      }
+      const op = await killSupervisorWhen(h, ['upgrade'], {}, (o) => o?.kind === 'upgrade' && o.step === step, `run/operation.json to record the upgrade at "${step}"`);
+      expect(op.from).toBe('1.0.0');
       // Killed mid-way, the record is still there for the next supervisor.
       expect(readOperation(h.home)).toMatchObject({ kind: 'upgrade', step });
 
       // A new supervisor (no hook this time) finds the record and recovers.
-      // `start` waits for the recovery to settle the home, then does its own work.
-      const r = await world.cli(['start', '--no-browser'], { home: h.home, env: h.env });
-      expect(r.code, output(r)).toBe(0);
-      await waitFor(async () => !existsSync(join(h.home, 'run', 'operation.json')) && (await status(world, h)).operation === null, {
-        what: 'the recovery to finish',
-        timeoutMs: 30_000,
-      });
+      await startAndWaitRecovered(h);
       const supervisorLog = readFileSync(join(h.home, 'logs', 'supervisor.log'), 'utf8');
       expect(supervisorLog).toMatch(/recovered an interrupted upgrade/);
 
@@ -92,33 +106,15 @@ describe('an upgrade interrupted by a supervisor crash', () => {
     const items = [{ id: 'long-step', steps: 2, stepMs: 2500 }];
     enqueue(h.home, items[0]);
 
-    const upgrade = spawn(process.execPath, [CLI, 'upgrade'], { env: { ...world.env, ...h.env }, stdio: 'ignore' });
-    let supervisor: number;
-    try {
-      await waitFor(() => {
-        const o = readOperation(h.home);
-        let agent: { version?: string } = {};
-        try {
-          agent = JSON.parse(readFileSync(join(h.home, 'run', 'agent.pid'), 'utf8'));
-        } catch {}
-        // Draining the 1.1.0 agent: only the stop after the verification does that.
-        return o?.kind === 'upgrade' && o.step === 'draining' && agent.version === '1.1.0';
-      }, { what: 'the upgrade to drain the 1.1.0 agent after verifying it', timeoutMs: 30_000 });
-      supervisor = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid;
-      process.kill(supervisor, 'SIGKILL');
-      upgrade.kill('SIGKILL');
-      await exited(upgrade);
-    } finally {
-      upgrade.kill('SIGKILL');
-    }
-    await waitFor(() => !alive(supervisor), { what: 'the killed supervisor to be gone' });
-
-    const r = await world.cli(['start', '--no-browser'], { home: h.home, env: h.env });
-    expect(r.code, output(r)).toBe(0);
-    await waitFor(async () => !existsSync(join(h.home, 'run', 'operation.json')) && (await status(world, h)).operation === null, {
-      what: 'the recovery to finish',
-      timeoutMs: 30_000,
-    });
+    await killSupervisorWhen(h, ['upgrade'], {}, (o) => {
+      let agent: { version?: string } = {};
+      try {
+        agent = JSON.parse(readFileSync(join(h.home, 'run', 'agent.pid'), 'utf8'));
+      } catch {}
+      // Draining the 1.1.0 agent: only the stop after the verification does that.
+      return o?.kind === 'upgrade' && o.step === 'draining' && agent.version === '1.1.0';
+    }, 'the upgrade to drain the 1.1.0 agent after verifying it');
+    await startAndWaitRecovered(h);
     expect(pinAndCurrent(h.home)).toEqual({ pin: '1.1.0', current: '1.1.0' });
     await expectRunningVerified(world, h, '1.1.0');
     const done = await waitFor(() => {
@@ -131,43 +127,13 @@ describe('an upgrade interrupted by a supervisor crash', () => {
   it('a recovery that is itself killed is finished by the next supervisor the same way', async () => {
     const h: Supervised = await world.supervisedHome();
     await startAt(world, h, '1.0.0', { ANIMA_TEST_HOLD_STEP: 'verifying' });
-    const first = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid as number;
-    const upgrade = spawn(process.execPath, [CLI, 'upgrade'], { env: { ...world.env, ...h.env }, stdio: 'ignore' });
-    try {
-      await waitFor(() => readOperation(h.home)?.step === 'verifying' || null, { what: 'the upgrade at "verifying"', timeoutMs: 30_000 });
-      process.kill(first, 'SIGKILL');
-      upgrade.kill('SIGKILL');
-      await exited(upgrade);
-    } finally {
-      upgrade.kill('SIGKILL');
-    }
-    await waitFor(() => !alive(first), { what: 'the first supervisor to be gone' });
-
+    await killSupervisorWhen(h, ['upgrade'], {}, (o) => o?.step === 'verifying', 'the upgrade at "verifying"');
     // The second supervisor starts the rollback and is killed in the middle of it.
-    const second = spawn(process.execPath, [CLI, 'start', '--no-browser'], { env: { ...world.env, ...h.env, ANIMA_TEST_HOLD_STEP: 'rolling-back' }, stdio: 'ignore' });
-    let secondSupervisor: number;
-    try {
-      await waitFor(() => {
-        const o = readOperation(h.home);
-        return o?.kind === 'recover-upgrade' && o.step === 'rolling-back' ? o : null;
-      }, { what: 'the recovery at "rolling-back"', timeoutMs: 30_000 });
-      expect(readOperation(h.home)).toMatchObject({ from: '1.0.0', to: '1.1.0', interruptedAt: 'verifying' });
-      secondSupervisor = JSON.parse(readFileSync(join(h.home, 'run', 'supervisor.pid'), 'utf8')).pid;
-      process.kill(secondSupervisor, 'SIGKILL');
-      second.kill('SIGKILL');
-      await exited(second);
-    } finally {
-      second.kill('SIGKILL');
-    }
-    await waitFor(() => !alive(secondSupervisor), { what: 'the second supervisor to be gone' });
+    const op = await killSupervisorWhen(h, ['start', '--no-browser'], { ANIMA_TEST_HOLD_STEP: 'rolling-back' }, (o) => o?.kind === 'recover-upgrade' && o.step === 'rolling-back', 'the recovery at "rolling-back"');
+    expect(op).toMatchObject({ from: '1.0.0', to: '1.1.0', interruptedAt: 'verifying' });
 
     // The third finishes the rollback: 1.0.0, verified; the never-verified 1.1.0 is not kept.
-    const r = await world.cli(['start', '--no-browser'], { home: h.home, env: h.env });
-    expect(r.code, output(r)).toBe(0);
-    await waitFor(async () => !existsSync(join(h.home, 'run', 'operation.json')) && (await status(world, h)).operation === null, {
-      what: 'the recovery to finish',
-      timeoutMs: 30_000,
-    });
+    await startAndWaitRecovered(h);
     await expectRunningVerified(world, h, '1.0.0');
   });
 });
