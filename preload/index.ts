@@ -3,7 +3,7 @@
 // `window.anima` is generated from the contract's method and event lists, so it can't
 // drift from what main registers.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_NAMES, INVOKE_METHODS, eventChannel, invokeChannel, type EventName } from '../main/app/ipc-contract';
+import { EVENT_NAMES, INVOKE_METHODS, eventChannel, invokeChannel, type EventName } from '../main/shared/ipc-contract';
 
 const api: Record<string, unknown> = {};
 for (const m of INVOKE_METHODS) {

@@ -1,7 +1,7 @@
 // The status & settings window. Talks only to window.anima (the preload's API); every
 // piece of text from the supervisor goes into the page as textContent, never as HTML.
-import type { AnimaApi, AppState, HomeView, LogService, OutcomeView, Result, Settings } from '../main/app/ipc-contract';
-import type { ServiceStatus } from '../main/core/status';
+import type { AnimaApi, AppState, HomeView, LogService, OutcomeView, Result, Settings } from '../main/shared/ipc-contract';
+import type { ServiceStatus } from '../main/shared/status';
 import { actionsFor, outcomeText, progressRows, updateBanners, uptime, type BannerView } from './view-model';
 
 const anima: AnimaApi = window.anima;

@@ -1,8 +1,8 @@
 // What the status window shows, computed from the state without touching the DOM
 // (so it is tested in Node). Types only from the contract: no zod in the renderer bundle.
-import type { AppState, OutcomeView } from '../main/app/ipc-contract';
-import type { ProgressEvent } from '../main/core/protocol';
-import type { ServiceStatus, UpdateState } from '../main/core/status';
+import type { AppState, OutcomeView } from '../main/shared/ipc-contract';
+import type { ProgressEvent } from '../main/shared/control-protocol';
+import type { ServiceStatus, UpdateState } from '../main/shared/status';
 
 export interface ProgressRow {
   step: string;

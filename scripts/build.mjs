@@ -24,7 +24,7 @@ async function emit(options) {
 const nodeEntries = {
   cli: 'main/cli/index.ts',
   supervisor: 'main/supervisor/index.ts',
-  'app/main': 'main/app/main.ts',
+  'app/main': 'main/app/electron/main.ts',
 };
 const present = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => existsSync(join(root, src))));
 

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { AnimaError } from '../core/errors';
-import { readConfig, setConfigValue, parseSettingValue, type Config } from '../core/config';
+import { readConfig, setConfigValue, parseSettingValue } from '../core/config';
+import { type Config } from '../shared/settings';
 import { createContext } from '../core/context';
 import { tailLines } from '../core/log-tail';
-import type { UpdateState } from '../core/status';
-import type { OperationOutcome } from '../core/protocol';
-import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type Result, type Settings, type LogService } from './ipc-contract';
+import type { UpdateState } from '../shared/status';
+import type { OperationOutcome } from '../shared/control-protocol';
+import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type Result, type Settings, type LogService } from '../shared/ipc-contract';
 import { errorBody, type SupervisorLink } from './supervisor-link';
 import { homeViews, type KnownHome } from './known-homes';
 

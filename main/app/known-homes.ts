@@ -12,8 +12,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic';
 import { AnimaError, errorCode } from '../core/errors';
-import type { Environment } from '../core/config';
-import type { HomeView } from './ipc-contract';
+import type { Environment } from '../shared/settings';
+import type { HomeView } from '../shared/ipc-contract';
 
 export const MAX_KNOWN_HOMES = 10;
 

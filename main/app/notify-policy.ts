@@ -1,5 +1,5 @@
-import type { ProgressEvent } from '../core/protocol';
-import type { AppState } from './ipc-contract';
+import type { ProgressEvent } from '../shared/control-protocol';
+import type { AppState } from '../shared/ipc-contract';
 
 export interface NotificationSpec {
   key: string;

@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { layout, type HomeLayout } from '../core/home';
-import { connectIfRunning, ensureSupervisor, type ControlClient } from '../core/control-client';
+import { connectIfRunning, type ControlClient } from '../core/control-client';
+import { ensureSupervisor } from '../core/supervisor-process';
 import { createContext } from '../core/context';
-import { offlineStatus, type HomeStatus } from '../core/status';
+import { offlineStatus } from '../core/status';
+import type { HomeStatus } from '../shared/status';
 import { isAnimaError, messageOf } from '../core/errors';
-import type { ErrorBody, Method, OperationOutcome, ParamsOf, SupervisorEvent } from '../core/protocol';
-import type { AppState, OutcomeView, Result } from './ipc-contract';
+import type { ErrorBody, Method, OperationOutcome, ParamsOf, SupervisorEvent } from '../shared/control-protocol';
+import type { AppState, OutcomeView, Result } from '../shared/ipc-contract';
 
 export interface LinkOptions {
   home: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AppState } from './ipc-contract';
+import type { AppState } from '../shared/ipc-contract';
 
 export type TrayIconState = 'running' | 'stopped' | 'attention';
 export const TRAY_ICON_STATES: TrayIconState[] = ['running', 'stopped', 'attention'];

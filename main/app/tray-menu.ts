@@ -1,4 +1,4 @@
-import type { AppState, HomeView } from './ipc-contract';
+import type { AppState, HomeView } from '../shared/ipc-contract';
 
 /** What a tray item does; main.ts maps each to a function (this file stays pure and testable). */
 export type MenuAction =

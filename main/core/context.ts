@@ -1,5 +1,6 @@
 import { layout, resolveHome, type HomeLayout } from './home';
-import { readConfig, environmentOf, DEFAULT_WEB_PORT, type Config, type Channel, type Environment } from './config';
+import { readConfig, environmentOf } from './config';
+import { DEFAULT_WEB_PORT, type Config, type Channel, type Environment } from '../shared/settings';
 import { loadNpmConfig } from './npm-config';
 import type { RegistryTarget } from './registry';
 import { UsageError } from './errors';

@@ -1,11 +1,15 @@
 import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { spawn } from 'node:child_process';
-import { AnimaError, errorCode } from './errors';
+import { existsSync } from 'node:fs';
+import { AnimaError, errorCode, isAnimaError } from './errors';
 import type { HomeLayout } from './home';
-import { MAX_MESSAGE_BYTES, type Method, type ParamsOf, type Response, type SupervisorEvent } from './protocol';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
+}
 
 /**
  * A client of one home's supervisor, shared by the CLI and the tray app. Requests are
@@ -14,7 +18,7 @@ import { MAX_MESSAGE_BYTES, type Method, type ParamsOf, type Response, type Supe
  */
 export class ControlClient extends EventEmitter {
   private nextId = 1;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout }>();
+  private pending = new Map<number, Pending>();
   private buffer = '';
   private closed = false;
 
@@ -28,7 +32,38 @@ export class ControlClient extends EventEmitter {
     });
   }
 
-  static connect(socketPath: string, timeoutMs = 2000): Promise<ControlClient> {
+  /** Connects and shakes hands: a supervisor that speaks another protocol version is refused with what to do. */
+  static async connect(socketPath: string, timeoutMs = 2000): Promise<ControlClient> {
+    const client = await ControlClient.open(socketPath, timeoutMs);
+    try {
+      await client.handshake(timeoutMs);
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+    return client;
+  }
+
+  private async handshake(timeoutMs: number): Promise<void> {
+    let theirs: number | null = null;
+    let pid: number | null = null;
+    try {
+      const hello = await this.request('hello', { protocol: PROTOCOL_VERSION }, { timeoutMs });
+      theirs = hello.protocol;
+      pid = hello.pid;
+    } catch (e) {
+      // A supervisor from before the handshake doesn't know "hello": it speaks version 1.
+      if (!(isAnimaError(e) && e.code === 'EBADREQUEST')) throw e;
+      theirs = 1;
+    }
+    if (theirs === PROTOCOL_VERSION) return;
+    throw new AnimaError('EPROTOCOL', `The supervisor running for this home (${this.where}) speaks control protocol ${theirs}; this Anima Desktop speaks ${PROTOCOL_VERSION}`, {
+      hint: `Restart the supervisor: stop it with \`kill ${pid ?? '<pid in run/supervisor.pid>'}\` (its services keep running and the next supervisor adopts them), then run the command again.`,
+      details: { supervisorProtocol: theirs, clientProtocol: PROTOCOL_VERSION, ...(pid ? { pid } : {}) },
+    });
+  }
+
+  private static open(socketPath: string, timeoutMs: number): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
       const socket = connect(socketPath);
       const timer = setTimeout(() => {
@@ -46,11 +81,11 @@ export class ControlClient extends EventEmitter {
     });
   }
 
-  request<M extends Method>(method: M, params: ParamsOf<M>, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+  request<M extends Method>(method: M, params: ParamsOf<M>, opts: { timeoutMs?: number } = {}): Promise<ResultOf<M>> {
     if (this.closed) return Promise.reject(this.goneError());
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const entry: { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = { resolve, reject };
+    return new Promise<ResultOf<M>>((resolve, reject) => {
+      const entry: Pending = { resolve: resolve as (v: unknown) => void, reject };
       if (opts.timeoutMs) {
         entry.timer = setTimeout(() => {
           this.pending.delete(id);
@@ -120,7 +155,7 @@ export class ControlClient extends EventEmitter {
   }
 }
 
-/** The running supervisor of a home, or null when none answers (a stale socket counts as none). */
+/** The running supervisor of a home, or null when none answers (a stale socket counts as none); one that speaks another protocol is an error. */
 export async function connectIfRunning(paths: HomeLayout, timeoutMs = 2000): Promise<ControlClient | null> {
   if (process.platform !== 'win32' && !existsSync(paths.socket)) return null;
   try {
@@ -131,93 +166,3 @@ export async function connectIfRunning(paths: HomeLayout, timeoutMs = 2000): Pro
   }
 }
 
-/** Where the bundled supervisor entry lives, next to the CLI (or one level up, from the app's bundle). */
-export function supervisorEntry(): string {
-  const override = process.env.ANIMA_SUPERVISOR_ENTRY;
-  if (override) return override;
-  // Inside a packaged app this is a path in app.asar: fine, Electron as Node reads it.
-  const candidates = [join(__dirname, 'supervisor.cjs'), join(__dirname, '..', 'supervisor.cjs')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new AnimaError('ESUPERVISOR_MISSING', `The supervisor program is missing (looked for ${candidates.join(', ')})`, { hint: 'Run `npm run build`.' });
-  return found;
-}
-
-/** How to run a Node script with the Node we have: Electron's binary runs as Node when asked to. */
-export function nodeCommand(): { command: string; env: NodeJS.ProcessEnv } {
-  return { command: process.execPath, env: process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {} };
-}
-
-export interface SupervisorCommandInput {
-  entry: string;
-  home: string;
-  execPath: string;
-  electron: boolean;
-  /** $APPIMAGE and $APPDIR, set by the AppImage runtime when the app runs from an AppImage. */
-  appImage?: string;
-  appDir?: string;
-}
-
-/**
- * The command that starts a home's supervisor. From an AppImage, our executable and the
- * supervisor's code live in a temporary mount that vanishes when the app quits, while the
- * supervisor must outlive the app: so it is started through the AppImage file itself
- * (which mounts again, for as long as the supervisor runs) and finds its code in that new
- * mount through $APPDIR.
- */
-export function supervisorCommand(i: SupervisorCommandInput): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-  const asNode: NodeJS.ProcessEnv = i.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
-  if (i.electron && i.appImage && i.appDir && i.entry.startsWith(i.appDir)) {
-    const inMount = relative(i.appDir, i.entry);
-    return {
-      command: i.appImage,
-      args: ['-e', `require(require('node:path').join(process.env.APPDIR, ${JSON.stringify(inMount)}))`],
-      env: { ...asNode, ANIMA_HOME: i.home },
-    };
-  }
-  return { command: i.execPath, args: [i.entry, '--home', i.home], env: { ...asNode, ANIMA_HOME: i.home } };
-}
-
-/**
- * Connects to the home's supervisor, starting it first if none runs. It is detached
- * from us (its own session, output to logs/supervisor.log), so it outlives this CLI
- * call or the tray app.
- */
-export async function ensureSupervisor(paths: HomeLayout, env: NodeJS.ProcessEnv = process.env, timeoutMs = 15_000): Promise<ControlClient> {
-  const existing = await connectIfRunning(paths);
-  if (existing) return existing;
-  mkdirSync(paths.logs, { recursive: true });
-  mkdirSync(paths.run, { recursive: true });
-  const log = openSync(paths.log('supervisor'), 'a');
-  const launch = supervisorCommand({
-    entry: supervisorEntry(),
-    home: paths.home,
-    execPath: process.execPath,
-    electron: !!process.versions.electron,
-    appImage: process.env.APPIMAGE,
-    appDir: process.env.APPDIR,
-  });
-  const child = spawn(launch.command, launch.args, {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...env, ...launch.env },
-    cwd: paths.home,
-    windowsHide: true,
-  });
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? 1));
-  child.unref();
-  closeSync(log);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const c = await connectIfRunning(paths, 1000).catch(() => null);
-    if (c) return c;
-    if (exited !== null) {
-      // Another client may have started one at the same moment: ours then refuses, theirs answers.
-      const other = await connectIfRunning(paths, 1000).catch(() => null);
-      if (other) return other;
-      throw new AnimaError('ESUPERVISOR_START', `The supervisor for ${paths.home} exited with code ${exited} while starting`, { hint: `See ${paths.log('supervisor')}.` });
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new AnimaError('ESUPERVISOR_START', `The supervisor for ${paths.home} did not start within ${timeoutMs} ms`, { hint: `See ${paths.log('supervisor')}.` });
-}

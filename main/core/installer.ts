@@ -7,7 +7,7 @@ import { AnimaError, UsageError, errorCode, messageOf } from './errors';
 import { writeJsonAtomic, fsyncDir } from './atomic';
 import { updateConfig } from './config';
 import type { Context } from './context';
-import { checkDeclaration, checkInstalledFiles } from './contract';
+import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
 import { loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,

@@ -2,7 +2,7 @@ import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { AnimaError } from './errors';
 import type { Context } from './context';
-import { checkDeclaration, checkInstalledFiles } from './contract';
+import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
 
 /**
  * Where a home's services get their code. A stable or canary home runs only versions

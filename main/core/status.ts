@@ -3,65 +3,7 @@ import { readLockHolder } from './lock';
 import { currentVersion, installedVersions } from './runtime-store';
 import { readPidFile } from './pidfile';
 import { isSameProcess } from './process-identity';
-
-export type ServiceState = 'stopped' | 'starting' | 'running' | 'stopping' | 'draining' | 'crashed';
-
-export interface ServiceStatus {
-  state: ServiceState;
-  pid: number | null;
-  startedAt: string | null;
-  url?: string;
-  active?: number;
-  queued?: number;
-  /** Why a service is crashed (or failed to start), in words. */
-  error?: string;
-}
-
-export interface OperationStatus {
-  kind: string;
-  startedAt: string;
-  step: string | null;
-  pid?: number;
-}
-
-/** What the last update check found; published as state, acted on only by a user. */
-export interface UpdateState {
-  channel: string;
-  current: string | null;
-  target: string | null;
-  available: boolean;
-  downgrade: boolean;
-  skipped: boolean;
-  checkedAt: string | null;
-  lastSuccessAt: string | null;
-  /** The last check failed (registry unreachable…): shown, with lastSuccessAt. */
-  error?: string;
-  /** The last upgrade to this target failed: never retried by itself. */
-  failedUpgrade?: { version: string; at: string; reason: string };
-}
-
-/** The JSON of `animactl status --json` (spec/cli.md). */
-export interface HomeStatus {
-  home: string;
-  environment: string;
-  channel: string;
-  runtime: { package: string; version: string | null; pinned: string | null };
-  services: { web: ServiceStatus; agent: ServiceStatus };
-  supervisor: { pid: number } | null;
-  operation: OperationStatus | null;
-  /** Present when the supervisor runs: the update check's state. */
-  update?: UpdateState | null;
-}
-
-export interface RuntimeStatus {
-  package: string;
-  registry: string;
-  registrySource: string;
-  channel: string;
-  current: string | null;
-  pinned: string | null;
-  installed: string[];
-}
+import type { HomeStatus, RuntimeStatus, ServiceStatus } from '../shared/status';
 
 export async function runtimeStatus(ctx: Context): Promise<RuntimeStatus> {
   const registry = await ctx.registry();

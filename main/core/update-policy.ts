@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { Channel } from './config';
+import type { Channel } from '../shared/settings';
 
 export interface DistTags {
   [tag: string]: string | undefined;

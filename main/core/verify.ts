@@ -2,18 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpGet, httpJson } from './http';
+import type { Check, VerifyResult } from '../shared/status';
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  version: string | null;
-  checks: Check[];
-}
 
 /** What is compared before and after a restart or an upgrade (contract §6). */
 export interface Snapshot {

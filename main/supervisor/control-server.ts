@@ -1,9 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { isAnimaError, messageOf } from '../core/errors';
-import { MAX_MESSAGE_BYTES, RequestEnvelope, RequestParams, type Method, type Response, type SupervisorEvent } from '../core/protocol';
+import { MAX_MESSAGE_BYTES, RequestEnvelope, RequestParams, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
 
-export type Handler = (method: Method, params: unknown, client: ClientConnection) => Promise<unknown>;
+/** One handler per method of the protocol, typed by it: the supervisor's method table. */
+export type Handlers = { [M in Method]: (params: ParamsOf<M>, client: ClientConnection) => ResultOf<M> | Promise<ResultOf<M>> };
+
+/** Runs before every validated request: for example, waiting for a crash recovery to settle. */
+export type BeforeRequest = (method: Method) => Promise<unknown> | void;
 
 export interface ClientConnection {
   subscribed: boolean;
@@ -16,7 +20,7 @@ export interface ClientConnection {
  * an answer; malformed, unknown or oversized requests get an error answer and never
  * reach the supervisor's logic, let alone crash it.
  */
-export function startControlServer(path: string, handle: Handler): Promise<{ server: Server; clients: Set<ClientConnection>; broadcast(ev: SupervisorEvent): void }> {
+export function startControlServer(path: string, handlers: Handlers, before: BeforeRequest = () => {}): Promise<{ server: Server; clients: Set<ClientConnection>; broadcast(ev: SupervisorEvent): void }> {
   const clients = new Set<ClientConnection>();
   const server = createServer((socket: Socket) => {
     socket.setEncoding('utf8');
@@ -37,7 +41,7 @@ export function startControlServer(path: string, handle: Handler): Promise<{ ser
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        if (line.trim()) void dispatch(line, conn, handle);
+        if (line.trim()) void dispatch(line, conn, handlers, before);
       }
       if (Buffer.byteLength(buffer) > MAX_MESSAGE_BYTES) {
         conn.send({ id: -1, ok: false, error: { code: 'EMESSAGE_TOO_LARGE', message: `A request over ${MAX_MESSAGE_BYTES} bytes was refused; the connection is closed` } });
@@ -68,7 +72,7 @@ export function startControlServer(path: string, handle: Handler): Promise<{ ser
   });
 }
 
-async function dispatch(line: string, conn: ClientConnection, handle: Handler): Promise<void> {
+async function dispatch(line: string, conn: ClientConnection, handlers: Handlers, before: BeforeRequest): Promise<void> {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -93,7 +97,8 @@ async function dispatch(line: string, conn: ClientConnection, handle: Handler): 
     return;
   }
   try {
-    const result = await handle(method as Method, params.data, conn);
+    await before(method as Method);
+    const result = await call(handlers, method as Method, params.data, conn);
     conn.send({ id, ok: true, result: result ?? null });
   } catch (e) {
     conn.send({
@@ -102,4 +107,9 @@ async function dispatch(line: string, conn: ClientConnection, handle: Handler): 
       error: isAnimaError(e) ? { code: e.code, message: e.message, hint: e.hint, details: e.details } : { code: 'EINTERNAL', message: messageOf(e) },
     });
   }
+}
+
+/** The one place where a validated request meets its typed handler. */
+function call<M extends Method>(handlers: Handlers, method: M, params: unknown, conn: ClientConnection): ResultOf<M> | Promise<ResultOf<M>> {
+  return handlers[method](params as ParamsOf<M>, conn);
 }

@@ -5,7 +5,8 @@ import { acquireLock, describeHolder, readLockHolder } from '../core/lock';
 import { ensureHomeDirs } from '../core/runtime-store';
 import { isAnimaError, messageOf } from '../core/errors';
 import { Supervisor } from './supervisor';
-import { startControlServer } from './control-server';
+import { startControlServer, type Handlers } from './control-server';
+import { PROTOCOL_VERSION, type Method } from '../shared/control-protocol';
 import { policyFromEnv } from './restart-policy';
 import { LogFollower } from './log-follower';
 
@@ -14,7 +15,7 @@ import { LogFollower } from './log-follower';
  * detached from both. It exits after `stop`, or when idle with nothing running; a
  * SIGTERM to it leaves the services running, to be adopted by the next supervisor.
  */
-const CHANGES_HOME = new Set(['start', 'stop', 'restart', 'upgrade']);
+const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade']);
 
 async function main(): Promise<void> {
   // --home, or ANIMA_HOME (the only way in when started with `-e` from an AppImage).
@@ -57,55 +58,41 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(code), 50).unref();
   };
 
-  const control = await startControlServer(paths.socket, async (method, params, client) => {
-    // Requests that change the home wait until an interrupted operation is settled, rather than being refused.
-    if (CHANGES_HOME.has(method)) await sup.whenRecovered();
-    switch (method) {
-      case 'ping':
-        return { pid: process.pid, home };
-      case 'status':
-        return sup.status();
-      case 'subscribe':
-        client.subscribed = true;
-        client.logs = !!(params as { logs?: boolean }).logs;
-        if (client.logs) logFollower.start();
-        return sup.status();
-      case 'start':
-        return sup.start(params as never);
-      case 'stop': {
-        const outcome = await sup.stop(params as never);
-        // Stop means everything, the supervisor included; leave once the answer is out,
-        // unless another client has started something in the meantime.
-        setTimeout(() => {
-          if (!sup.busy && !sup.running) exit(0, 'stopped by request');
-        }, 100);
-        return outcome;
-      }
-      case 'restart':
-        return sup.restart(params as never);
-      case 'verify':
-        return sup.verify();
-      case 'logs': {
-        const p = params as { service: string; lines: number };
-        return sup.logs(p.service, p.lines);
-      }
-      case 'check-updates':
-        return sup.checkUpdates();
-      case 'skip-version':
-        return sup.skipVersion((params as { version: string }).version);
-      case 'config-get':
-        return sup.getConfig();
-      case 'config-set': {
-        const p = params as { key: string; value: string };
-        return sup.setConfig(p.key, p.value);
-      }
-      case 'upgrade':
-        return sup.upgrade(params as never);
-      case 'shutdown':
-        setTimeout(() => exit(0, 'shutdown requested (services left running)'), 100);
-        return { ok: true };
-    }
-  });
+  const handlers: Handlers = {
+    hello: () => ({ protocol: PROTOCOL_VERSION, pid: process.pid, home }),
+    ping: () => ({ pid: process.pid, home }),
+    status: () => sup.status(),
+    subscribe: (params, client) => {
+      client.subscribed = true;
+      client.logs = !!params.logs;
+      if (client.logs) logFollower.start();
+      return sup.status();
+    },
+    start: (params) => sup.start(params),
+    stop: async (params) => {
+      const outcome = await sup.stop(params);
+      // Stop means everything, the supervisor included; leave once the answer is out,
+      // unless another client has started something in the meantime.
+      setTimeout(() => {
+        if (!sup.busy && !sup.running) exit(0, 'stopped by request');
+      }, 100);
+      return outcome;
+    },
+    restart: (params) => sup.restart(params),
+    verify: () => sup.verify(),
+    logs: (params) => sup.logs(params.service, params.lines),
+    'check-updates': () => sup.checkUpdates(),
+    'skip-version': (params) => sup.skipVersion(params.version),
+    'config-get': () => sup.getConfig(),
+    'config-set': (params) => sup.setConfig(params.key, params.value),
+    upgrade: (params) => sup.upgrade(params),
+    shutdown: () => {
+      setTimeout(() => exit(0, 'shutdown requested (services left running)'), 100);
+      return { ok: true };
+    },
+  };
+  // Requests that change the home wait until an interrupted operation is settled, rather than being refused.
+  const control = await startControlServer(paths.socket, handlers, (method) => (CHANGES_HOME.has(method) ? sup.whenRecovered() : undefined));
   const logFollower = new LogFollower(
     Object.fromEntries(['web', 'agent', 'supervisor'].map((n) => [n, paths.log(n)])),
     () => [...control.clients].some((c) => c.subscribed && c.logs),

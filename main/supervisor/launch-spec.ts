@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../core/context';
-import { checkDeclaration, type ServiceName } from '../core/contract';
-import { nodeCommand } from '../core/control-client';
+import { checkDeclaration, type ServiceName } from '../core/runtime-contract';
+import { nodeCommand } from '../core/supervisor-process';
 import { runtimeDirFor } from '../core/runtime-source';
 import type { LaunchSpec } from './service';
 

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { execa, type Options } from 'execa';
 import { isSameProcess, type ProcessRef } from '../core/process-identity';
 import { removePidFile, writePidFile, type PidRecord } from '../core/pidfile';
-import type { ServiceState } from '../core/status';
+import type { ServiceState } from '../shared/status';
 
 /** Service lifecycle as data: the transitions that may happen, and nothing else. */
 export const TRANSITIONS: Record<ServiceState, readonly ServiceState[]> = {

@@ -8,8 +8,9 @@ import { resolveVersion } from '../core/registry';
 import { pruneVersions } from '../core/runtime-store';
 import { channelVersion, recordFailedUpgrade } from '../core/update-check';
 import { tailLines } from '../core/log-tail';
-import type { Snapshot, VerifyResult } from '../core/verify';
-import type { OperationOutcome, ParamsOf } from '../core/protocol';
+import type { Snapshot } from '../core/verify';
+import type { VerifyResult } from '../shared/status';
+import type { OperationOutcome, ParamsOf } from '../shared/control-protocol';
 import type { Supervisor } from './supervisor';
 
 /** Steps before the drain change nothing that runs: an interruption there needs no rollback. */

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { progressRows, outcomeText, updateBanners, uptime, actionsFor, formatBytes } from '../../renderer/view-model';
 import { updateNotification, upgradeNotification } from '../../main/app/notify-policy';
 import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
-import { instanceArgs, parseAppArgs, showWindowOnLaunch } from '../../main/app/launch';
-import type { ProgressEvent } from '../../main/core/protocol';
+import { instanceArgs, parseAppArgs, showWindowOnLaunch } from '../../main/app/app-args';
+import type { ProgressEvent } from '../../main/shared/control-protocol';
 import { appState, status } from './state-fixtures';
 
 const ev = (step: string, message: string, data?: Record<string, unknown>): ProgressEvent => ({ operation: 'upgrade', step, message, ...(data ? { data } : {}) });

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/window-options';
 import { dashboardAction, isSafeExternalUrl, isSameOrigin, isTrustedRendererUrl } from '../../main/app/navigation';
 import { RENDERER_CSP } from '../../main/app/csp';
-import { EVENT_NAMES, INVOKE_METHODS, invokeSchemas } from '../../main/app/ipc-contract';
+import { EVENT_NAMES, INVOKE_METHODS, invokeSchemas } from '../../main/shared/ipc-contract';
 import { dashboardUnavailableHtml } from '../../main/app/dashboard-page';
 import { createHandlers } from '../../main/app/ipc-handlers';
 import { SupervisorLink } from '../../main/app/supervisor-link';

@@ -1,6 +1,6 @@
 // AppState builders for the pure tests (no supervisor needed to render a menu).
-import type { AppState } from '../../main/app/ipc-contract';
-import type { HomeStatus, ServiceStatus, UpdateState } from '../../main/core/status';
+import type { AppState } from '../../main/shared/ipc-contract';
+import type { HomeStatus, ServiceStatus, UpdateState } from '../../main/shared/status';
 
 const svc = (state: ServiceStatus['state'], extra: Partial<ServiceStatus> = {}): ServiceStatus => ({
   state,

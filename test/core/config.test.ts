@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readConfig, setConfigValue, updateConfig, writeConfig, defaultConfig, DEFAULT_PACKAGE, DEFAULT_WEB_PORT } from '../../main/core/config';
+import { readConfig, setConfigValue, updateConfig, writeConfig, defaultConfig } from '../../main/core/config';
+import { DEFAULT_PACKAGE, DEFAULT_WEB_PORT } from '../../main/shared/settings';
 import { AnimaError } from '../../main/core/errors';
 import { runCli, type CliResult } from '../helpers/world';
 

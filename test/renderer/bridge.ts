@@ -12,7 +12,7 @@ import { extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { SupervisorLink } from '../../main/app/supervisor-link';
 import { createHandlers, type Handlers } from '../../main/app/ipc-handlers';
-import { EVENT_NAMES, INVOKE_METHODS, type EventName, type LogService } from '../../main/app/ipc-contract';
+import { EVENT_NAMES, INVOKE_METHODS, type EventName, type LogService } from '../../main/shared/ipc-contract';
 import { RENDERER_CSP } from '../../main/app/csp';
 import { linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
 import { listKnownHomes, rememberHome } from '../../main/app/known-homes';

@@ -1,13 +1,19 @@
 import { z } from 'zod';
-import type { HomeStatus } from './status';
-import type { Check } from './verify';
+import type { Check, HomeStatus, UpdateState, VerifyResult } from './status';
+import type { Config } from './settings';
 
 /**
  * The supervisor's control protocol: newline-delimited JSON over <home>/run/control.sock.
  * Clients send requests; the supervisor answers each by id, and pushes events
- * (state, progress, log lines) to clients that subscribed.
+ * (state, progress, log lines) to clients that subscribed. Every method has its params
+ * (a zod schema, checked by the supervisor) and its result type (`ResultOf`) here, in
+ * one place; docs/design.md describes the wire format.
+ *
+ * A client's first request is `hello` with its PROTOCOL_VERSION; a supervisor that speaks
+ * another version (an older or newer Anima Desktop left it running) is refused by the
+ * client with a clear "restart the supervisor" message rather than misread.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const version = z.string().min(1).max(100);
@@ -17,6 +23,8 @@ const channel = z.enum(['stable', 'canary']);
 const overrides = { registry: z.string().url().optional(), registrySource: z.string().max(200).optional(), package: z.string().min(1).max(214).optional() };
 
 export const RequestParams = {
+  /** The handshake: the client's protocol version; the supervisor answers with its own. */
+  hello: z.object({ protocol: z.number().int().nonnegative(), client: z.string().max(100).optional() }).strict(),
   ping: z.object({}).strict(),
   status: z.object({}).strict(),
   subscribe: z.object({ logs: z.boolean().optional() }).strict(),
@@ -39,6 +47,26 @@ export const RequestParams = {
 
 export type Method = keyof typeof RequestParams;
 export type ParamsOf<M extends Method> = z.infer<(typeof RequestParams)[M]>;
+
+/** What each method answers with. */
+export interface Results {
+  hello: { protocol: number; pid: number; home: string };
+  ping: { pid: number; home: string };
+  status: HomeStatus;
+  subscribe: HomeStatus;
+  start: OperationOutcome;
+  stop: OperationOutcome;
+  restart: OperationOutcome;
+  verify: VerifyResult;
+  logs: string[];
+  shutdown: { ok: true };
+  'check-updates': UpdateState;
+  upgrade: OperationOutcome;
+  'skip-version': UpdateState | null;
+  'config-get': Config;
+  'config-set': Config;
+}
+export type ResultOf<M extends Method> = Results[M];
 
 export const RequestEnvelope = z.object({
   id: z.number().int().nonnegative(),

@@ -12,8 +12,8 @@
  * No `electron` import here: this file is loaded by Node tests too.
  */
 import { z } from 'zod';
-import type { HomeStatus, UpdateState } from '../core/status';
-import type { ErrorBody, OperationOutcome, ProgressEvent } from '../core/protocol';
+import type { HomeStatus, UpdateState } from './status';
+import type { ErrorBody, OperationOutcome, ProgressEvent } from './control-protocol';
 
 /** Settings the window may change (a subset of core/config.ts SETTINGS, by design). */
 export const WINDOW_SETTINGS = ['channel', 'updates.checkIntervalHours', 'drainTimeoutSeconds'] as const;

@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+import { AnimaError } from './errors';
+import type { HomeLayout } from './home';
+import { connectIfRunning, type ControlClient } from './control-client';
+
+/**
+ * Starting a home's supervisor process: where its program is, which command runs it
+ * (plain Node, Electron as Node, or through the AppImage), and the detached launch that
+ * any client (CLI or app) does when none answers on the home's socket.
+ */
+
+/** Where the bundled supervisor entry lives, next to the CLI (or one level up, from the app's bundle). */
+export function supervisorEntry(): string {
+  const override = process.env.ANIMA_SUPERVISOR_ENTRY;
+  if (override) return override;
+  // Inside a packaged app this is a path in app.asar: fine, Electron as Node reads it.
+  const candidates = [join(__dirname, 'supervisor.cjs'), join(__dirname, '..', 'supervisor.cjs')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new AnimaError('ESUPERVISOR_MISSING', `The supervisor program is missing (looked for ${candidates.join(', ')})`, { hint: 'Run `npm run build`.' });
+  return found;
+}
+
+/** How to run a Node script with the Node we have: Electron's binary runs as Node when asked to. */
+export function nodeCommand(): { command: string; env: NodeJS.ProcessEnv } {
+  return { command: process.execPath, env: process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {} };
+}
+
+export interface SupervisorCommandInput {
+  entry: string;
+  home: string;
+  execPath: string;
+  electron: boolean;
+  /** $APPIMAGE and $APPDIR, set by the AppImage runtime when the app runs from an AppImage. */
+  appImage?: string;
+  appDir?: string;
+}
+
+/**
+ * The command that starts a home's supervisor. From an AppImage, our executable and the
+ * supervisor's code live in a temporary mount that vanishes when the app quits, while the
+ * supervisor must outlive the app: so it is started through the AppImage file itself
+ * (which mounts again, for as long as the supervisor runs) and finds its code in that new
+ * mount through $APPDIR.
+ */
+export function supervisorCommand(i: SupervisorCommandInput): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const asNode: NodeJS.ProcessEnv = i.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+  if (i.electron && i.appImage && i.appDir && i.entry.startsWith(i.appDir)) {
+    const inMount = relative(i.appDir, i.entry);
+    return {
+      command: i.appImage,
+      args: ['-e', `require(require('node:path').join(process.env.APPDIR, ${JSON.stringify(inMount)}))`],
+      env: { ...asNode, ANIMA_HOME: i.home },
+    };
+  }
+  return { command: i.execPath, args: [i.entry, '--home', i.home], env: { ...asNode, ANIMA_HOME: i.home } };
+}
+
+/**
+ * Connects to the home's supervisor, starting it first if none runs. It is detached
+ * from us (its own session, output to logs/supervisor.log), so it outlives this CLI
+ * call or the tray app.
+ */
+export async function ensureSupervisor(paths: HomeLayout, env: NodeJS.ProcessEnv = process.env, timeoutMs = 15_000): Promise<ControlClient> {
+  const existing = await connectIfRunning(paths);
+  if (existing) return existing;
+  mkdirSync(paths.logs, { recursive: true });
+  mkdirSync(paths.run, { recursive: true });
+  const log = openSync(paths.log('supervisor'), 'a');
+  const launch = supervisorCommand({
+    entry: supervisorEntry(),
+    home: paths.home,
+    execPath: process.execPath,
+    electron: !!process.versions.electron,
+    appImage: process.env.APPIMAGE,
+    appDir: process.env.APPDIR,
+  });
+  const child = spawn(launch.command, launch.args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...env, ...launch.env },
+    cwd: paths.home,
+    windowsHide: true,
+  });
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+  child.unref();
+  closeSync(log);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const c = await connectIfRunning(paths, 1000).catch(() => null);
+    if (c) return c;
+    if (exited !== null) {
+      // Another client may have started one at the same moment: ours then refuses, theirs answers.
+      const other = await connectIfRunning(paths, 1000).catch(() => null);
+      if (other) return other;
+      throw new AnimaError('ESUPERVISOR_START', `The supervisor for ${paths.home} exited with code ${exited} while starting`, { hint: `See ${paths.log('supervisor')}.` });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new AnimaError('ESUPERVISOR_START', `The supervisor for ${paths.home} did not start within ${timeoutMs} ms`, { hint: `See ${paths.log('supervisor')}.` });
+}
