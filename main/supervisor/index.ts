@@ -7,6 +7,7 @@ import { isAnimaError, messageOf } from '../core/errors';
 import { Supervisor } from './supervisor';
 import { startControlServer, type Handlers } from './control-server';
 import { PROTOCOL_VERSION, type Method } from '../shared/control-protocol';
+import { ensureControlKey, ensurePrivateSocketDir, proveKey } from '../core/control-endpoint';
 import { policyFromEnv } from './restart-policy';
 import { LogFollower } from './log-follower';
 
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
     process.exit(isAnimaError(e) && e.code === 'EBUSY' ? 3 : 1);
   }
 
+  // Before anyone can connect: the key that proves to clients that we are this home's supervisor.
+  const controlKey = ensureControlKey(paths.run);
+
   const env = { ...process.env };
   delete env.ANIMA_SUPERVISOR_ENTRY;
   const sup = new Supervisor({
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
   };
 
   const handlers: Handlers = {
-    hello: () => ({ protocol: PROTOCOL_VERSION, pid: process.pid, home }),
+    hello: (params) => ({ protocol: PROTOCOL_VERSION, pid: process.pid, home, ...(params.challenge ? { proof: proveKey(controlKey, params.challenge) } : {}) }),
     ping: () => ({ pid: process.pid, home }),
     status: () => sup.status(),
     subscribe: (params, client) => {
@@ -92,7 +96,17 @@ async function main(): Promise<void> {
     },
   };
   // Requests that change the home wait until an interrupted operation is settled, rather than being refused.
-  const control = await startControlServer(paths.socket, handlers, (method) => (CHANGES_HOME.has(method) ? sup.whenRecovered() : undefined));
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+  try {
+    ensurePrivateSocketDir(paths.socket, paths.run);
+    control = await startControlServer(paths.socket, handlers, (method) => (CHANGES_HOME.has(method) ? sup.whenRecovered() : undefined));
+  } catch (e) {
+    // Clients see "exited while starting" and are pointed at this log: say here what went wrong.
+    log(`cannot listen for clients on ${paths.socket}: ${messageOf(e)}`);
+    sup.dispose();
+    instance.release();
+    process.exit(1);
+  }
   const logFollower = new LogFollower(
     Object.fromEntries(['web', 'agent', 'supervisor'].map((n) => [n, paths.log(n)])),
     () => [...control.clients].some((c) => c.subscribed && c.logs),

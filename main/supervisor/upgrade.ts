@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import semver from 'semver';
 import { updateConfig } from '../core/config';
 import { isAnimaError, messageOf } from '../core/errors';
-import type { Context } from '../core/context';
+import type { Context, Overrides } from '../core/context';
 import { describeInstallProgress, installVersion, pinAndSwap } from '../core/installer';
 import { resolveVersion } from '../core/registry';
 import { pruneVersions } from '../core/runtime-store';
@@ -11,22 +11,35 @@ import { tailLines } from '../core/log-tail';
 import type { Snapshot } from '../core/verify';
 import type { VerifyResult } from '../shared/status';
 import type { OperationOutcome, ParamsOf } from '../shared/control-protocol';
-import type { Supervisor } from './supervisor';
+import { UpgradeRecordSchema, type UpgradeFailure, type UpgradePhase, type UpgradeStep, type UpgradeTarget } from './upgrade-phase';
 
-/** Steps before the drain change nothing that runs: an interruption there needs no rollback. */
-const BEFORE_DRAIN = new Set(['resolving', 'downloading', 'installing-dependencies', 'validating', 'activating', 'installing', 'installed']);
+/**
+ * What the upgrade transaction needs of the supervisor, and nothing more: run one
+ * operation under the home's lock, record phases, report progress, and drive the
+ * services (start, drain-and-stop, verify).
+ */
+export interface UpgradeHost {
+  run<T>(kind: 'upgrade' | 'recover-upgrade', fn: () => Promise<T>, initial?: { step: string } & Record<string, unknown>): Promise<T>;
+  /** Writes the phase to run/operation.json before it is acted on. */
+  checkpoint(phase: UpgradePhase): Promise<void>;
+  progress(step: string, message: string, data?: Record<string, unknown>): void;
+  contextFor(o: Overrides & { channel?: string }): Context;
+  anyServiceAlive(): boolean;
+  snapshot(ctx: Context): Promise<Snapshot>;
+  stopServices(force: boolean): Promise<string | null>;
+  startServices(ctx: Context, version: string): Promise<void>;
+  verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult>;
+  restartInPlace(ctx: Context, force: boolean): Promise<OperationOutcome>;
+  setConfig(key: string, value: string): unknown;
+}
 
-interface UpgradeRecord {
-  from: string | null;
-  to?: string;
-  before?: Snapshot;
-  wasRunning: boolean;
-  /**
-   * Set by the "verified" checkpoint and kept in the record from then on. `step` is not
-   * enough: progress events after it (the stop of a home that was stopped before,
-   * "done") overwrite it with steps that would otherwise read as "roll back".
-   */
-  verified?: boolean;
+export interface UpgradeParams extends ParamsOf<'upgrade'> {
+  /** An explicit move (restart --version/--channel): an older target is allowed. */
+  allowDowngrade?: boolean;
+  /** restart --channel C: the channel to resolve on; saved to config.json only once the new version is verified. */
+  channel?: 'stable' | 'canary';
+  /** Came from `restart`: it must end with the expected version running and verified, even from a stopped home. */
+  viaRestart?: boolean;
 }
 
 class VerificationFailed extends Error {
@@ -36,7 +49,7 @@ class VerificationFailed extends Error {
 }
 
 /** What failed, in the terms the user sees: the check or step, what it saw, and the log lines that explain it. */
-function describeFailure(e: unknown, ctx: Context): { check: string; detail: string; logTail?: string } {
+function describeFailure(e: unknown, ctx: Context): UpgradeFailure {
   if (e instanceof VerificationFailed) {
     const c = e.result.checks.find((x) => !x.ok)!;
     return { check: c.name, detail: c.detail, logTail: tailLines(ctx.paths.log('web'), 20).join('\n') };
@@ -57,37 +70,27 @@ async function resolveTarget(ctx: Context, requested: string | undefined): Promi
 
 /**
  * The one click (architecture.md, "Upgrade to V"): install V beside the running
- * version; snapshot pids, startedAt and provider configs; drain; swap; start; verify
- * every check of contract §6. Any failure after the drain puts the previous version
- * back, restarts and verifies it, and reports both. Each step is recorded in
- * run/operation.json before it happens, so a supervisor killed mid-way finishes or
- * rolls back on its next start (recoverUpgrade).
+ * version; snapshot pids, startedAt and provider configs; drain; switch; start; verify
+ * every check of runtime contract §6. Any failure after the drain puts the previous
+ * version back, restarts and verifies it, and reports both. The phases and what a crash
+ * in each leads to are in upgrade-phase.ts.
  */
-export interface UpgradeParams extends ParamsOf<'upgrade'> {
-  /** An explicit move (restart --version/--channel): an older target is allowed. */
-  allowDowngrade?: boolean;
-  /** restart --channel C: the channel to resolve on; saved to config.json only once the new version is verified. */
-  channel?: 'stable' | 'canary';
-  /** Came from `restart`: it must end with the expected version running and verified, even from a stopped home. */
-  viaRestart?: boolean;
-}
-
-export function upgrade(sup: Supervisor, params: UpgradeParams): Promise<OperationOutcome> {
-  return sup.run('upgrade', async () => {
-    const ctx = sup.contextFor(params);
+export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<OperationOutcome> {
+  return host.run('upgrade', async () => {
+    const ctx = host.contextFor(params);
     const saveChannel = () => {
-      if (params.channel && params.channel !== ctx.config.channel) sup.setConfig('channel', params.channel);
+      if (params.channel && params.channel !== ctx.config.channel) host.setConfig('channel', params.channel);
     };
     const from = ctx.config.runtime.version ?? null;
     // A restart leaves the home running whatever it was before; an upgrade keeps a stopped home stopped.
-    const wasRunning = !!params.viaRestart || sup.services.web.alive || sup.services.agent.alive;
-    await sup.checkpoint('resolving', { from, wasRunning } satisfies UpgradeRecord);
-    sup.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName} on ${(await ctx.registry()).url}`);
+    const wasRunning = !!params.viaRestart || host.anyServiceAlive();
+    await host.checkpoint({ step: 'resolving', from, wasRunning });
+    host.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName} on ${(await ctx.registry()).url}`);
     const target = await resolveTarget(ctx, params.version);
     if (target && target === from) {
       saveChannel();
       // `restart --version <the pin>` is a plain restart, verified.
-      if (params.viaRestart) return sup.restartInPlace(ctx, false);
+      if (params.viaRestart) return host.restartInPlace(ctx, false);
       return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
     }
     if (!target) return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
@@ -101,13 +104,13 @@ export function upgrade(sup: Supervisor, params: UpgradeParams): Promise<Operati
     try {
       installed = await installVersion(ctx, target, {
         activate: false,
-        onProgress: (p) => sup.progress(p.step, describeInstallProgress(p), { ...p }),
+        onProgress: (p) => host.progress(p.step, describeInstallProgress(p), { ...p }),
       });
     } catch (e) {
       const failure = describeFailure(e, ctx);
       recordFailedUpgrade(ctx, { version: target, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
-      const still = wasRunning ? await sup.verifyNow(ctx, from!) : null;
-      sup.progress('failed', `Upgrade to ${target} failed before anything was stopped: ${failure.detail}`);
+      const still = wasRunning ? await host.verifyNow(ctx, from!) : null;
+      host.progress('failed', `Upgrade to ${target} failed before anything was stopped: ${failure.detail}`);
       return {
         operation: 'upgrade',
         ok: false,
@@ -117,53 +120,45 @@ export function upgrade(sup: Supervisor, params: UpgradeParams): Promise<Operati
         ...(still ? { checks: still.checks } : {}),
       };
     }
-    const to = installed.version;
-    const before = await sup.snapshot(ctx);
-    await sup.checkpoint('installed', { to, before });
+    const t: UpgradeTarget = { from, wasRunning, to: installed.version, before: await host.snapshot(ctx) };
+    const { to } = t;
+    await host.checkpoint({ ...t, step: 'installed' });
 
     try {
-      await sup.checkpoint('draining');
-      await sup.stopServices(false);
-      await sup.checkpoint('swapping');
-      sup.progress('swapping', `Switching ${from ?? '(none)'} → ${to}`);
+      await host.checkpoint({ ...t, step: 'draining' });
+      await host.stopServices(false);
+      host.progress('swapping', `Switching ${from ?? '(none)'} → ${to}`);
       pinAndSwap(ctx, to);
-      await sup.checkpoint('starting');
-      const next = sup.contextFor(params);
-      await sup.startServices(next, to);
-      await sup.checkpoint('verifying');
-      const result = await sup.verifyNow(next, to, before);
+      await host.checkpoint({ ...t, step: 'switched' });
+      const next = host.contextFor(params);
+      await host.startServices(next, to);
+      await host.checkpoint({ ...t, step: 'verifying' });
+      const result = await host.verifyNow(next, to, t.before);
       if (!result.ok) throw new VerificationFailed(result);
-      await sup.checkpoint('verified', { verified: true } satisfies Partial<UpgradeRecord>);
+      await host.checkpoint({ ...t, step: 'verified' });
       saveChannel();
       pruneVersions(next.paths, next.packageName, next.config.runtime.keepVersions, [to, from]);
       recordFailedUpgrade(next, null);
-      if (!wasRunning) await sup.stopServices(false);
-      sup.progress('done', `Upgraded ${from ?? '(none)'} → ${to}; verified`);
+      if (!wasRunning) await host.stopServices(false);
+      host.progress('done', `Upgraded ${from ?? '(none)'} → ${to}; verified`);
       return { operation: 'upgrade', ok: true, message: `Upgraded ${from ?? '(none)'} → ${to}; verified`, version: to, checks: result.checks };
     } catch (e) {
-      const failure = describeFailure(e, ctx);
       const checks = e instanceof VerificationFailed ? e.result.checks : undefined;
-      return rollback(sup, ctx, { from, to, before, wasRunning }, failure, checks);
+      return rollback(host, ctx, t, describeFailure(e, ctx), checks);
     }
   });
 }
 
-async function rollback(
-  sup: Supervisor,
-  ctx: Context,
-  rec: Required<Pick<UpgradeRecord, 'to' | 'before'>> & UpgradeRecord,
-  failure: { check: string; detail: string; logTail?: string },
-  checks?: VerifyResult['checks'],
-): Promise<OperationOutcome> {
-  const { from, to, before, wasRunning } = rec;
-  await sup.checkpoint('rolling-back', { failure });
-  sup.progress('rolling-back', `Upgrade to ${to} failed (${failure.check}: ${failure.detail}); putting ${from ?? 'the previous state'} back`, { failure });
+async function rollback(host: UpgradeHost, ctx: Context, t: UpgradeTarget, failure: UpgradeFailure, checks?: VerifyResult['checks']): Promise<OperationOutcome> {
+  const { from, to, before, wasRunning } = t;
+  await host.checkpoint({ ...t, step: 'rolling-back', failure });
+  host.progress('rolling-back', `Upgrade to ${to} failed (${failure.check}: ${failure.detail}); putting ${from ?? 'the previous state'} back`, { failure });
   recordFailedUpgrade(ctx, { version: to, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
-  await sup.stopServices(false);
+  await host.stopServices(false);
   if (!from) {
     // Nothing to go back to: at least don't leave the failed version pinned for the next start.
     unpin(ctx);
-    sup.progress('failed', `Upgrade to ${to} failed and there is no previous version to go back to`);
+    host.progress('failed', `Upgrade to ${to} failed and there is no previous version to go back to`);
     return { operation: 'upgrade', ok: false, message: `Installing ${to} failed (${failure.check}: ${failure.detail}); there was no previous version to roll back to.`, version: null, failure, checks };
   }
   pinAndSwap(ctx, from);
@@ -171,9 +166,9 @@ async function rollback(
   let rollbackError = '';
   if (wasRunning) {
     try {
-      const back = sup.contextFor({});
-      await sup.startServices(back, from);
-      const v = await sup.verifyNow(back, from, before);
+      const back = host.contextFor({});
+      await host.startServices(back, from);
+      const v = await host.verifyNow(back, from, before);
       verified = v.ok;
       if (!v.ok) rollbackError = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
     } catch (e) {
@@ -181,7 +176,7 @@ async function rollback(
     }
   }
   const state = !wasRunning ? 'stays stopped, as it was' : verified ? 'runs again (verified)' : `was restarted but its verification failed too (${rollbackError})`;
-  sup.progress(verified || !wasRunning ? 'rolled-back' : 'failed', `Rolled back to ${from}: it ${state}`);
+  host.progress(verified || !wasRunning ? 'rolled-back' : 'failed', `Rolled back to ${from}: it ${state}`);
   return {
     operation: 'upgrade',
     ok: false,
@@ -200,30 +195,55 @@ function unpin(ctx: Context): void {
   rmSync(ctx.paths.current, { force: true });
 }
 
+/** Reads an upgrade's journal entry; null when it isn't one we can act on (then it is reported and discarded). */
+export function parseUpgradeRecord(raw: unknown): (UpgradePhase & { interruptedAt?: UpgradeStep }) | null {
+  const r = UpgradeRecordSchema.safeParse(raw);
+  return r.success ? r.data : null;
+}
+
 /**
- * Finishes an upgrade that a killed supervisor left half-way (found in run/operation.json):
- * verified → keep the new version; before the drain → nothing had changed; anything
- * in between → roll back to the previous version and verify it. Never left in between.
+ * Settles an upgrade that a killed supervisor left half-way (its journal), by the phase
+ * it was cut at: see the diagram in upgrade-phase.ts. Never left in between. A recovery
+ * starts from the record it settles, so a recovery cut short in turn is settled the same way.
  */
-export function recoverUpgrade(sup: Supervisor, record: UpgradeRecord & { step: string | null; interruptedAt?: string | null }): Promise<OperationOutcome> {
-  // The step the *upgrade* was cut at decides; a recovery that is itself cut short
-  // keeps that (and from/to/before) in its own record, so the next one decides the same way.
-  const step = record.interruptedAt !== undefined ? record.interruptedAt : record.step;
-  const { from, to, before, wasRunning, verified } = record;
-  return sup.run('recover-upgrade', async () => {
-    const ctx = sup.contextFor({});
-    if (to && (verified || step === 'verified')) {
-      pinAndSwap(ctx, to);
-      // A home that was stopped before the upgrade stays stopped (its stop may have been cut short).
-      if (!wasRunning) await sup.stopServices(false);
-      sup.progress('done', `An interrupted upgrade to ${to} had been verified; keeping it`);
-      return { operation: 'recover-upgrade', ok: true, message: `Upgrade to ${to} completed after a supervisor restart`, version: to };
-    }
-    if (!to || !before || step === null || BEFORE_DRAIN.has(step)) {
-      sup.progress('rolled-back', `An interrupted upgrade (at ${step}) had changed nothing; ${from} stays`);
-      if (from && wasRunning && !sup.services.web.alive) await sup.startServices(ctx, from);
-      return { operation: 'recover-upgrade', ok: true, message: `Interrupted upgrade discarded; ${from} kept`, version: from };
-    }
-    return rollback(sup, ctx, { from, to, before, wasRunning }, { check: 'interrupted', detail: `the supervisor stopped during the upgrade (at "${step}")` });
-  }, { from, to, before, wasRunning, verified, interruptedAt: step });
+export function recoverUpgrade(host: UpgradeHost, record: UpgradePhase & { interruptedAt?: UpgradeStep }): Promise<OperationOutcome> {
+  // The phase the *upgrade* was cut at, kept across recoveries that are themselves cut short.
+  const rec = { ...record, interruptedAt: record.interruptedAt ?? record.step };
+  const { interruptedAt } = rec;
+  return host.run(
+    'recover-upgrade',
+    async () => {
+      const ctx = host.contextFor({});
+      const outcome = (ok: boolean, message: string, version: string | null): OperationOutcome => ({ operation: 'recover-upgrade', ok, message, version });
+      switch (rec.step) {
+        case 'resolving':
+        case 'installed': {
+          const { from, wasRunning } = rec;
+          host.progress('rolled-back', `An interrupted upgrade (at ${interruptedAt}) had changed nothing; ${from} stays`);
+          if (from && wasRunning && !host.anyServiceAlive()) await host.startServices(ctx, from);
+          return outcome(true, `Interrupted upgrade discarded; ${from} kept`, from);
+        }
+        case 'verified': {
+          pinAndSwap(ctx, rec.to);
+          // A home that was stopped before the upgrade stays stopped (its stop may have been cut short).
+          if (!rec.wasRunning) await host.stopServices(false);
+          host.progress('done', `An interrupted upgrade to ${rec.to} had been verified; keeping it`);
+          return outcome(true, `Upgrade to ${rec.to} completed after a supervisor restart`, rec.to);
+        }
+        case 'draining':
+        case 'switched':
+        case 'verifying':
+          return rollback(host, ctx, rec, { check: 'interrupted', detail: `the supervisor stopped during the upgrade (at "${interruptedAt}")` });
+        case 'rolling-back':
+          return rollback(host, ctx, rec, rec.failure);
+        default:
+          return assertNever(rec);
+      }
+    },
+    rec,
+  );
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unknown upgrade phase ${JSON.stringify(x)}`);
 }

@@ -10,8 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI, startWorld, type World } from '../helpers/world';
 import { audit, enqueue, problems, waitFor } from '../helpers/reference-queue';
 import { expectRunningVerified, output, pinAndCurrent, startAt, status, type Supervised } from './lib';
+import { UPGRADE_PHASES } from '../../main/supervisor/upgrade-phase';
 
-const STEPS = ['resolving', 'installed', 'draining', 'swapping', 'starting', 'verifying', 'verified'] as const;
+// Every phase the upgrade itself records (rolling-back is the recovery's own, tested below).
+const STEPS = UPGRADE_PHASES.filter((p) => p !== 'rolling-back');
 
 let world: World;
 beforeAll(async () => {
@@ -108,11 +110,13 @@ describe('an upgrade interrupted by a supervisor crash', () => {
 
     await killSupervisorWhen(h, ['upgrade'], {}, (o) => {
       let agent: { version?: string } = {};
+      let activity: { state?: string } = {};
       try {
         agent = JSON.parse(readFileSync(join(h.home, 'run', 'agent.pid'), 'utf8'));
+        activity = JSON.parse(readFileSync(join(h.home, 'run', 'agent-status.json'), 'utf8'));
       } catch {}
       // Draining the 1.1.0 agent: only the stop after the verification does that.
-      return o?.kind === 'upgrade' && o.step === 'draining' && agent.version === '1.1.0';
+      return o?.kind === 'upgrade' && o.step === 'verified' && agent.version === '1.1.0' && activity.state === 'draining';
     }, 'the upgrade to drain the 1.1.0 agent after verifying it');
     await startAndWaitRecovered(h);
     expect(pinAndCurrent(h.home)).toEqual({ pin: '1.1.0', current: '1.1.0' });

@@ -1,0 +1,102 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { AnimaError } from '../core/errors';
+import { acquireLock } from '../core/lock';
+import { writeJsonAtomic } from '../core/atomic';
+import type { OperationStatus } from '../shared/status';
+
+/** A durable entry: the step an operation is about to take and what recovering from it needs. */
+export type JournalEntry = { step: string } & Record<string, unknown>;
+
+/**
+ * Runs one operation at a time, in this supervisor and across processes (through the
+ * home's lock), and keeps its journal, run/operation.json: written when the operation
+ * begins and at each `checkpoint`, removed when it ends. A supervisor killed in between
+ * leaves the journal for the next one (`readInterrupted`).
+ *
+ * The public step (`current.step`, what `status` shows) follows progress too; the
+ * journal changes only at checkpoints, so progress can never rewrite what recovery reads.
+ */
+export class OperationRunner {
+  current: OperationStatus | null = null;
+  private header: Record<string, unknown> = {};
+
+  constructor(
+    private readonly files: { lock: string; journal: string },
+    private readonly onChange: () => void,
+    /** A test hook (ANIMA_TEST_HOLD_STEP): park right after recording this step, so a test can kill us exactly there. */
+    private readonly holdAt?: string,
+  ) {}
+
+  get busy(): boolean {
+    return this.current !== null;
+  }
+
+  /**
+   * A second request while one runs is refused, not queued: the user sees what is in
+   * progress and decides (spec/cli.md). `initial` is the journal's first entry (a
+   * recovery starts from the record it settles).
+   */
+  run<T>(kind: string, fn: () => Promise<T>, initial?: JournalEntry): Promise<T> {
+    if (this.current) {
+      const o = this.current;
+      return Promise.reject(
+        new AnimaError('EBUSY', `Another operation "${o.kind}" in progress since ${o.startedAt} by pid ${o.pid ?? process.pid} on this home`, {
+          hint: 'Wait for it to finish; `animactl status` shows its progress.',
+          details: { operation: o.kind, startedAt: o.startedAt, pid: o.pid },
+        }),
+      );
+    }
+    let lock;
+    try {
+      lock = acquireLock(this.files.lock, kind);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // Set synchronously, before anything awaits: a request arriving next finds it and is refused.
+    this.current = { kind, startedAt: lock.holder.startedAt, step: null, pid: process.pid };
+    this.header = { kind, startedAt: lock.holder.startedAt, pid: process.pid };
+    this.write(initial ?? { step: null });
+    if (initial) this.current.step = initial.step;
+    this.onChange();
+    return Promise.resolve()
+      .then(fn)
+      .finally(() => {
+        this.current = null;
+        rmSync(this.files.journal, { force: true });
+        lock.release();
+        this.onChange();
+      });
+  }
+
+  /** What the user sees as the current step; not durable. */
+  showStep(step: string): void {
+    if (this.current) this.current.step = step;
+  }
+
+  /** Records the step durably before it is taken. */
+  async checkpoint(entry: JournalEntry): Promise<void> {
+    if (!this.current) return;
+    this.current.step = entry.step;
+    this.write(entry);
+    this.onChange();
+    if (this.holdAt === entry.step) await new Promise(() => {});
+  }
+
+  /** The journal a killed predecessor left, if any (read once, at start-up). */
+  readInterrupted(): Record<string, unknown> | null {
+    try {
+      const rec: unknown = JSON.parse(readFileSync(this.files.journal, 'utf8'));
+      return rec && typeof rec === 'object' ? (rec as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  discardInterrupted(): void {
+    rmSync(this.files.journal, { force: true });
+  }
+
+  private write(entry: Record<string, unknown>): void {
+    writeJsonAtomic(this.files.journal, { ...entry, ...this.header });
+  }
+}

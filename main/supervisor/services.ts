@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { AnimaError } from '../core/errors';
+import type { Context } from '../core/context';
+import type { HomeLayout } from '../core/home';
+import { assertPortFree } from '../core/port';
+import { readInstallRecord } from '../core/runtime-store';
+import { SERVICES, type ServiceName } from '../core/runtime-contract';
+import { providerDigests, serverStartedAt, type Snapshot } from '../core/verify';
+import { launchSpec } from './launch-spec';
+import { ManagedService, type ManagedServiceDeps } from './managed-service';
+import { healthProbe, survivalProbe } from './readiness';
+
+export interface AgentActivity {
+  state?: string;
+  active?: number;
+  queued?: number;
+}
+
+export type Report = (step: string, message: string, data?: Record<string, unknown>) => void;
+
+export interface ServicesOptions {
+  paths: HomeLayout;
+  env: NodeJS.ProcessEnv;
+  webStartTimeoutMs: number;
+  report: Report;
+  deps: Omit<ManagedServiceDeps, 'logFile'>;
+}
+
+/** How long the agent must survive its first moments to count as started (it has no health endpoint). */
+const AGENT_SURVIVAL_MS = 300;
+
+/**
+ * A home's two services together: start them in the contract's order (web healthy, then
+ * the agent), and stop them with drain-and-resume (the agent first, waiting while it
+ * brings each item to a quiescent point; then web).
+ */
+export class Services {
+  readonly web: ManagedService;
+  readonly agent: ManagedService;
+
+  constructor(private readonly o: ServicesOptions) {
+    this.web = new ManagedService('web', { ...o.deps, logFile: o.paths.log('web') });
+    this.agent = new ManagedService('agent', { ...o.deps, logFile: o.paths.log('agent') });
+  }
+
+  get all(): ManagedService[] {
+    return [this.web, this.agent];
+  }
+
+  of(name: ServiceName): ManagedService {
+    return name === 'web' ? this.web : this.agent;
+  }
+
+  get anyAlive(): boolean {
+    return this.all.some((s) => s.proc.alive);
+  }
+
+  /** The version of what runs now (web's, or the agent's when only it runs). */
+  get runningVersion(): string | null {
+    return this.web.proc.version ?? this.agent.proc.version;
+  }
+
+  runningVersions(): string[] {
+    return this.all.filter((s) => s.proc.alive).map((s) => s.proc.version).filter((v): v is string => !!v);
+  }
+
+  aliveNames(): ServiceName[] {
+    return SERVICES.filter((n) => this.of(n).proc.alive);
+  }
+
+  /** What the agent says it is doing (runtime contract §4); shown, never relied on. */
+  agentActivity(): AgentActivity {
+    try {
+      return JSON.parse(readFileSync(this.o.paths.agentStatus, 'utf8')) as AgentActivity;
+    } catch {
+      return {};
+    }
+  }
+
+  async startAll(ctx: Context, version: string): Promise<void> {
+    if (!ctx.config.runtime.source && !readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
+    for (const s of this.all) s.want('running');
+    if (this.web.proc.state !== 'running') await this.startOne(ctx, 'web', version);
+    if (this.agent.proc.state !== 'running') await this.startOne(ctx, 'agent', version);
+  }
+
+  async startOne(ctx: Context, name: ServiceName, version: string): Promise<void> {
+    const target = { service: name, version, logFile: ctx.paths.log(name) };
+    if (name === 'web') {
+      this.o.report('starting', `Starting web ${version} on port ${ctx.webPort}`, { service: 'web', version });
+      await assertPortFree(ctx.webPort);
+      await this.web.start(launchSpec(ctx, 'web', version, this.o.env), healthProbe(target, `http://127.0.0.1:${ctx.webPort}/api/health`, this.o.webStartTimeoutMs));
+    } else {
+      this.o.report('starting', `Starting agent ${version}`, { service: 'agent', version });
+      await this.agent.start(launchSpec(ctx, 'agent', version, this.o.env), survivalProbe(target, AGENT_SURVIVAL_MS));
+    }
+  }
+
+  /** Stops the services that were not running before, after a start that failed half-way. */
+  async stopLaunchedSince(before: ServiceName[]): Promise<void> {
+    for (const s of [...this.all].reverse()) {
+      if (before.includes(s.name)) continue;
+      s.want('stopped');
+      if (s.proc.alive && (s.proc.state === 'running' || s.proc.state === 'starting')) s.proc.transition('stopping');
+      if (s.proc.alive) await s.proc.terminate(5000);
+      s.settle();
+    }
+  }
+
+  /**
+   * Drain-and-stop: SIGTERM the agent and wait (up to drainTimeoutSeconds) while it
+   * brings each item to a quiescent point and re-queues it; then stop web. Returns
+   * what was cut short when it had to force, or null.
+   */
+  async stopAll(ctx: Context, force: boolean): Promise<string | null> {
+    for (const s of this.all) s.want('stopped');
+    const forced = await this.stopAgent(ctx, force);
+    await this.web.stop(force ? 2000 : 10_000, () => this.o.report('stopping', 'Stopping web', { service: 'web' }));
+    return forced;
+  }
+
+  private async stopAgent(ctx: Context, force: boolean): Promise<string | null> {
+    const agent = this.agent.proc;
+    let forced: string | null = null;
+    if (agent.alive) {
+      const activity = this.agentActivity();
+      if (force) {
+        agent.transition('stopping');
+        forced = `agent killed without draining (${activity.active ?? 0} active item(s) lose progress since their last quiescent point; none is lost)`;
+        this.o.report('stopping', `Forcing the agent to stop: ${forced}`, { service: 'agent', forced: true });
+        agent.signal('SIGKILL');
+        await agent.waitForExit(10_000);
+      } else {
+        agent.transition('draining');
+        agent.signal('SIGTERM');
+        const deadline = Date.now() + ctx.config.drainTimeoutSeconds * 1000;
+        while (agent.alive && Date.now() < deadline) {
+          const a = this.agentActivity();
+          this.o.report('draining', `Draining: ${a.active ?? 0} agent item(s) finishing their current step, ${a.queued ?? 0} queued`, { service: 'agent', active: a.active ?? 0, queued: a.queued ?? 0 });
+          await agent.waitForExit(Math.min(500, Math.max(1, deadline - Date.now())));
+        }
+        if (agent.alive) {
+          forced = `the drain timed out after ${ctx.config.drainTimeoutSeconds} s; the agent was killed`;
+          this.o.report('draining', forced, { service: 'agent', forced: true });
+          agent.signal('SIGKILL');
+          await agent.waitForExit(10_000);
+        }
+      }
+    }
+    this.agent.settle();
+    return forced;
+  }
+
+  /** What is compared before and after a restart or an upgrade (runtime contract §6). */
+  async snapshot(ctx: Context): Promise<Snapshot> {
+    return {
+      webPid: this.web.proc.pid,
+      agentPid: this.agent.proc.pid,
+      startedAt: this.web.proc.alive ? await serverStartedAt(`http://127.0.0.1:${ctx.webPort}`) : null,
+      providerDigests: providerDigests(ctx.home),
+    };
+  }
+
+  dispose(): void {
+    for (const s of this.all) s.dispose();
+  }
+}
