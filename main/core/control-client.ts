@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { AnimaError, errorCode, isAnimaError } from './errors';
 import type { HomeLayout } from './home';
+import { checkProof, controlKeyPath, newChallenge, readControlKey } from './control-endpoint';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
 
 interface Pending {
@@ -33,10 +34,10 @@ export class ControlClient extends EventEmitter {
   }
 
   /** Connects and shakes hands: a supervisor that speaks another protocol version is refused with what to do. */
-  static async connect(socketPath: string, timeoutMs = 2000): Promise<ControlClient> {
+  static async connect(socketPath: string, timeoutMs = 2000, runDir?: string): Promise<ControlClient> {
     const client = await ControlClient.open(socketPath, timeoutMs);
     try {
-      await client.handshake(timeoutMs);
+      await client.handshake(timeoutMs, runDir);
     } catch (e) {
       client.close();
       throw e;
@@ -44,13 +45,19 @@ export class ControlClient extends EventEmitter {
     return client;
   }
 
-  private async handshake(timeoutMs: number): Promise<void> {
+  /**
+   * Version check, then proof: with the home's run/ folder known, the supervisor must
+   * answer our challenge with the home's key, or whatever listens there is not it.
+   */
+  private async handshake(timeoutMs: number, runDir?: string): Promise<void> {
     let theirs: number | null = null;
     let pid: number | null = null;
+    const challenge = newChallenge();
     try {
-      const hello = await this.request('hello', { protocol: PROTOCOL_VERSION }, { timeoutMs });
+      const hello = await this.request('hello', { protocol: PROTOCOL_VERSION, challenge }, { timeoutMs });
       theirs = hello.protocol;
       pid = hello.pid;
+      if (theirs === PROTOCOL_VERSION && runDir) this.checkIdentity(runDir, challenge, hello.proof);
     } catch (e) {
       // A supervisor from before the handshake doesn't know "hello": it speaks version 1.
       if (!(isAnimaError(e) && e.code === 'EBADREQUEST')) throw e;
@@ -60,6 +67,16 @@ export class ControlClient extends EventEmitter {
     throw new AnimaError('EPROTOCOL', `The supervisor running for this home (${this.where}) speaks control protocol ${theirs}; this Anima Desktop speaks ${PROTOCOL_VERSION}`, {
       hint: `Restart the supervisor: stop it with \`kill ${pid ?? '<pid in run/supervisor.pid>'}\` (its services keep running and the next supervisor adopts them), then run the command again.`,
       details: { supervisorProtocol: theirs, clientProtocol: PROTOCOL_VERSION, ...(pid ? { pid } : {}) },
+    });
+  }
+
+  private checkIdentity(runDir: string, challenge: string, proof: string | undefined): void {
+    const key = readControlKey(runDir);
+    // No key: a supervisor that hasn't written one can't exist for this version; on Unix the
+    // socket lives in the owner's private run/ folder anyway, but a Windows pipe name is open to anyone.
+    if (key ? checkProof(key, challenge, proof) : process.platform !== 'win32') return;
+    throw new AnimaError('ESUPERVISOR_IDENTITY', `What answers at ${this.where} is not this home's supervisor: it could not prove it holds the home's key (${controlKeyPath(runDir)})`, {
+      hint: 'Another process may have taken the supervisor\'s socket or pipe name. Nothing was sent to it; stop that process, then try again.',
     });
   }
 
@@ -159,7 +176,7 @@ export class ControlClient extends EventEmitter {
 export async function connectIfRunning(paths: HomeLayout, timeoutMs = 2000): Promise<ControlClient | null> {
   if (process.platform !== 'win32' && !existsSync(paths.socket)) return null;
   try {
-    return await ControlClient.connect(paths.socket, timeoutMs);
+    return await ControlClient.connect(paths.socket, timeoutMs, paths.run);
   } catch (e) {
     if (['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(errorCode(e) ?? '')) return null;
     throw e;

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { controlSocketPath } from './control-endpoint';
 
 /**
  * Where a home's files live. One place, so that the manager, the supervisor and
@@ -47,7 +48,7 @@ export function layout(home: string): HomeLayout {
     current: join(runtime, 'current'),
     run,
     logs,
-    socket: process.platform === 'win32' ? `\\\\.\\pipe\\anima-${Buffer.from(h).toString('hex').slice(-40)}` : join(run, 'control.sock'),
+    socket: controlSocketPath(h, run),
     lock: join(run, 'operation.lock'),
     operation: join(run, 'operation.json'),
     agentStatus: join(run, 'agent-status.json'),

@@ -24,7 +24,7 @@ const overrides = { registry: z.string().url().optional(), registrySource: z.str
 
 export const RequestParams = {
   /** The handshake: the client's protocol version; the supervisor answers with its own. */
-  hello: z.object({ protocol: z.number().int().nonnegative(), client: z.string().max(100).optional() }).strict(),
+  hello: z.object({ protocol: z.number().int().nonnegative(), client: z.string().max(100).optional(), challenge: z.string().regex(/^[0-9a-f]{32}$/).optional() }).strict(),
   ping: z.object({}).strict(),
   status: z.object({}).strict(),
   subscribe: z.object({ logs: z.boolean().optional() }).strict(),
@@ -50,7 +50,8 @@ export type ParamsOf<M extends Method> = z.infer<(typeof RequestParams)[M]>;
 
 /** What each method answers with. */
 export interface Results {
-  hello: { protocol: number; pid: number; home: string };
+  /** `proof`: HMAC of the challenge with the home's key (run/control.key), so a client knows this is the home's own supervisor. */
+  hello: { protocol: number; pid: number; home: string; proof?: string };
   ping: { pid: number; home: string };
   status: HomeStatus;
   subscribe: HomeStatus;
