@@ -4,6 +4,7 @@ export interface HttpResult {
   status: number;
   body: string;
   ms: number;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A GET on loopback with a hard deadline; errors (refused, reset, timed out) reject. */
@@ -19,7 +20,7 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<HttpResult> {
         if (size > 8 * 1024 * 1024) req.destroy(new Error('response too large'));
         else chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: Math.round(performance.now() - t0) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: Math.round(performance.now() - t0), headers: res.headers }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${url} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));

@@ -53,6 +53,23 @@ function linuxPortOwner(port: number): { pid: number; command: string } | null {
   return null;
 }
 
+/** Whether `pid` is `ancestor` or one of its descendants (Linux; elsewhere only the pid itself counts). */
+export function isSameOrDescendant(pid: number, ancestor: number): boolean {
+  let current = pid;
+  for (let depth = 0; depth < 16 && current > 1; depth++) {
+    if (current === ancestor) return true;
+    if (process.platform !== 'linux') return false;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+      current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
 /** Fails with a clear error naming the port (and its owner, where it can be found) if something already listens there. */
 export async function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { AnimaError } from '../core/errors';
-import { httpGet } from '../core/http';
+import { httpGet, type HttpResult } from '../core/http';
+import { isSameOrDescendant, portOwner } from '../core/port';
 import { tailLines } from '../core/log-tail';
 import type { Service } from './service';
 
@@ -17,16 +18,49 @@ function startFailure(t: ProbeTarget, what: string): AnimaError {
   return new AnimaError('ESTART', `${t.service} ${t.version} ${what}.\nLast lines of ${t.logFile}:\n${tail}`, { details: { service: t.service, version: t.version, logTail: tail } });
 }
 
-/** Web is ready when GET /api/health answers 200 (runtime contract §3). */
-export function healthProbe(t: ProbeTarget, url: string, timeoutMs: number): ReadinessProbe {
+export interface Ownership {
+  port: number;
+  /** ANIMA_WEB_NONCE of this start (runtime contract §2). */
+  nonce: string;
+}
+
+/**
+ * Who answered our health check, when it is not the web service we started: another
+ * program may have taken the port between our check and the service's own listen, and
+ * its page would then be shown as the dashboard. A service that echoes the start's nonce
+ * proves itself; otherwise the socket's owner must be our child (or one of its children).
+ */
+export function foreignListener(res: HttpResult, svc: Service, o: Ownership): string | null {
+  const echoed = res.headers['x-anima-nonce'];
+  if (echoed !== undefined) return echoed === o.nonce ? null : 'a web service of another start (its nonce does not match)';
+  // Windows gives no owner without a native helper: there the nonce is the only proof.
+  if (process.platform === 'win32' || svc.pid === null) return null;
+  const owner = portOwner(o.port);
+  if (owner && isSameOrDescendant(owner.pid, svc.pid)) return null;
+  // We can always see our own children's sockets: an owner we can't see belongs to another user.
+  return owner ? `pid ${owner.pid} (${owner.command})` : 'a process of another user';
+}
+
+/** Web is ready when GET /api/health answers 200 (runtime contract §3), from the service we started. */
+export function healthProbe(t: ProbeTarget, url: string, timeoutMs: number, ownership: Ownership): ReadinessProbe {
   return async (svc) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!svc.alive) throw startFailure(t, 'exited while starting');
+      let res: HttpResult | null = null;
       try {
-        if ((await httpGet(url, 1000)).status === 200) return;
+        res = await httpGet(url, 1000);
       } catch {
         // Not listening yet.
+      }
+      if (res?.status === 200) {
+        const foreign = foreignListener(res, svc, ownership);
+        if (!foreign) return;
+        await svc.terminate(5000);
+        throw new AnimaError('EPORT_FOREIGN', `Port ${ownership.port} on 127.0.0.1 is answered by ${foreign}, not by the web service Anima started (pid ${svc.pid ?? '?'}); its page is not Anima's dashboard`, {
+          hint: 'Stop that program, or choose another port: animactl config set web.port <port>',
+          details: { service: t.service, version: t.version, port: ownership.port },
+        });
       }
       await delay(150);
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AnimaError } from '../core/errors';
 import type { Context } from '../core/context';
@@ -89,7 +90,11 @@ export class Services {
     if (name === 'web') {
       this.o.report('starting', `Starting web ${version} on port ${ctx.webPort}`, { service: 'web', version });
       await assertPortFree(ctx.webPort);
-      await this.web.start(launchSpec(ctx, 'web', version, this.o.env), healthProbe(target, `http://127.0.0.1:${ctx.webPort}/api/health`, this.o.webStartTimeoutMs));
+      // New at each start: only the service launched now can echo it (runtime contract §2).
+      const nonce = randomBytes(16).toString('hex');
+      const spec = launchSpec(ctx, 'web', version, this.o.env);
+      spec.env = { ...spec.env, ANIMA_WEB_NONCE: nonce };
+      await this.web.start(spec, healthProbe(target, `http://127.0.0.1:${ctx.webPort}/api/health`, this.o.webStartTimeoutMs, { port: ctx.webPort, nonce }));
     } else {
       this.o.report('starting', `Starting agent ${version}`, { service: 'agent', version });
       await this.agent.start(launchSpec(ctx, 'agent', version, this.o.env), survivalProbe(target, AGENT_SURVIVAL_MS));
