@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { AnimaError } from './errors';
+import { AnimaError, errorCode } from './errors';
 import type { Context } from './context';
 import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
 
@@ -43,7 +43,16 @@ export function assertCurrentInsideHome(ctx: Context): void {
 
 /** A development home's checkout, checked against the contract like any package; returns its version. */
 export function checkSource(ctx: Context): string {
-  const dir = realpathSync(resolve(ctx.home, ctx.config.runtime.source!));
+  const source = resolve(ctx.home, ctx.config.runtime.source!);
+  let dir: string;
+  try {
+    dir = realpathSync(source);
+  } catch (e) {
+    throw new AnimaError('ESOURCE', `The development checkout ${source} (runtime.source in ${ctx.paths.config}) cannot be read: ${errorCode(e) === 'ENOENT' ? 'it does not exist' : (e as Error).message}`, {
+      hint: 'Fix the path with `animactl config set runtime.source <checkout>`.',
+      details: { source },
+    });
+  }
   let manifest: Record<string, unknown>;
   try {
     manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));

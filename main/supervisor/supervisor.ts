@@ -198,11 +198,15 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     return this.run('restart', () => this.restartInPlace(this.contextFor(params), !!params.force));
   }
 
-  /** Drain, stop, start the pinned version, verify: the body of `restart`, also used by `restart --version <the pin>`. */
+  /**
+   * Drain, stop, start the pinned version, verify: the body of `restart`, also used by
+   * `restart --version <the pin>`. The version to start is had (checked, reinstalled if
+   * missing) before the drain: when it can't be, nothing has stopped.
+   */
   async restartInPlace(ctx: Context, force: boolean): Promise<OperationOutcome> {
+    const version = await this.ensureRuntime(ctx);
     const before = await this.snapshot(ctx);
     const forced = await this.stopServices(force);
-    const version = await this.ensureRuntime(ctx);
     await this.startServices(ctx, version);
     const result = await this.verifyNow(ctx, version, before);
     const failed = result.checks.filter((c) => !c.ok);

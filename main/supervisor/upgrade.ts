@@ -5,7 +5,7 @@ import { isAnimaError, messageOf } from '../core/errors';
 import type { Context, Overrides } from '../core/context';
 import { describeInstallProgress, installVersion, pinAndSwap } from '../core/installer';
 import { resolveVersion } from '../core/registry';
-import { pruneVersions } from '../core/runtime-store';
+import { discard, pruneVersions } from '../core/runtime-store';
 import { channelVersion, recordFailedUpgrade } from '../core/update-check';
 import { tailLines } from '../core/log-tail';
 import type { Snapshot } from '../core/verify';
@@ -94,6 +94,10 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
       return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
     }
     if (!target) return { operation: 'upgrade', ok: true, message: `Already on ${from}`, version: from };
+    // A version the user chose to skip is never installed unless asked for by name.
+    if (!params.version && !params.viaRestart && ctx.config.updates.skipped.includes(target)) {
+      return { operation: 'upgrade', ok: true, message: `${target} is available but you chose to skip it; nothing to do (\`animactl restart --version ${target}\` installs it anyway)`, version: from };
+    }
     // Without an explicit version, only something newer is an upgrade; older (leaving canary) must be asked for by version.
     if (!params.version && !params.allowDowngrade && from && !semver.gt(target, from)) {
       return { operation: 'upgrade', ok: true, message: `Nothing newer on ${ctx.channel}: running ${from}, the channel offers ${target}${semver.lt(target, from) ? ` (downgrade with \`animactl restart --version ${target}\`)` : ''}`, version: from };
@@ -155,13 +159,18 @@ async function rollback(host: UpgradeHost, ctx: Context, t: UpgradeTarget, failu
   host.progress('rolling-back', `Upgrade to ${to} failed (${failure.check}: ${failure.detail}); putting ${from ?? 'the previous state'} back`, { failure });
   recordFailedUpgrade(ctx, { version: to, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
   await host.stopServices(false);
+  // Nothing runs from the failed version any more, and it is never current again: it goes
+  // now rather than lingering past keepVersions until the next good upgrade.
+  const dropFailed = () => discard(ctx.paths.version(to));
   if (!from) {
     // Nothing to go back to: at least don't leave the failed version pinned for the next start.
     unpin(ctx);
+    dropFailed();
     host.progress('failed', `Upgrade to ${to} failed and there is no previous version to go back to`);
     return { operation: 'upgrade', ok: false, message: `Installing ${to} failed (${failure.check}: ${failure.detail}); there was no previous version to roll back to.`, version: null, failure, checks };
   }
   pinAndSwap(ctx, from);
+  dropFailed();
   let verified = false;
   let rollbackError = '';
   if (wasRunning) {

@@ -3,7 +3,7 @@
 // `restart --version <pin>` on a stopped home ends running and verified; a channel
 // change by `restart --channel` is kept only if the new version verifies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceProcesses, startWorld, type World } from '../helpers/world';
 
@@ -63,4 +63,31 @@ describe('operations, edge cases', () => {
     expect((await status(home, env)).runtime.version).toBe('1.0.0');
     await world.cli(['stop'], { home, env });
   });
+});
+
+describe('a restart whose target cannot be had stops nothing', () => {
+  for (const [key, value, says] of [
+    ['runtime.version', '9.9.9', /9\.9\.9/],
+    ['runtime.source', '/tmp/x/anmia', /\/tmp\/x\/anmia/],
+  ] as const) {
+    it(`${key} ${value}: restart fails before the drain; the same processes keep running`, async () => {
+      const { home, env } = await world.supervisedHome();
+      const start = await world.cli(['start', '--no-browser', '--version', '1.0.0'], { home, env });
+      expect(start.code, start.stderr).toBe(0);
+      const before = await status(home, env);
+      // Written by hand, as a user might: the file is what every restart reads.
+      const file = join(home, 'config.json');
+      const config = JSON.parse(readFileSync(file, 'utf8'));
+      const [section, name] = key.split('.');
+      config[section][name] = value;
+      writeFileSync(file, JSON.stringify(config, null, 2));
+
+      const r = await world.cli(['restart'], { home, env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(says);
+      const after = await status(home, env);
+      expect(after.services.web).toMatchObject({ state: 'running', pid: before.services.web.pid });
+      expect(after.services.agent).toMatchObject({ state: 'running', pid: before.services.agent.pid });
+    });
+  }
 });

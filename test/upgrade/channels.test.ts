@@ -70,6 +70,12 @@ describe('channels', () => {
     expect(await check(h)).toMatchObject({ channel: 'stable', current: '1.0.0', target: '1.1.0', available: false, skipped: true });
     const text = await ok(h, ['upgrade', '--check']);
     expect(text).toMatch(/1\.1\.0 is available but you chose to skip it/);
+    // `upgrade` honours the skip too: nothing to do, nothing installed; asked for by name, it installs.
+    expect(await ok(h, ['upgrade'])).toMatch(/1\.1\.0 is available but you chose to skip it; nothing to do/);
+    expect(pinAndCurrent(h.home)).toEqual({ pin: '1.0.0', current: '1.0.0' });
+    expect(await ok(h, ['restart', '--version', '1.1.0'])).toMatch(/1\.1\.0; verified/);
+    await ok(h, ['restart', '--version', '1.0.0']);
+    await ok(h, ['stop']);
     // Skipping 1.1.0 says nothing about the canary: opting in offers it.
     await ok(h, ['config', 'set', 'channel', 'canary']);
     expect(await check(h)).toMatchObject({ channel: 'canary', target: '1.2.0-canary.1', available: true, skipped: false });

@@ -3,7 +3,7 @@
 // (exit 1), say which check or step failed and what it did about it, and leave the
 // home running and pinned to 1.0.0, verified.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld, type World } from '../helpers/world';
 import type { RuntimeFixtureOptions } from '../helpers/fixtures';
@@ -72,6 +72,8 @@ describe('a broken upgrade target is rolled back', () => {
       const failed = JSON.parse(readFileSync(join(h.home, 'run', 'failed-upgrade.json'), 'utf8'));
       expect(failed.version).toBe('1.1.0');
       expect(pinAndCurrent(h.home).pin).toBe('1.0.0');
+      // The failed version does not linger on disk past the rollback (keepVersions counts good ones).
+      expect(readdirSync(join(h.home, 'runtime', 'versions')).filter((v) => !v.startsWith('.'))).toEqual(['1.0.0']);
     });
   }
 });
