@@ -104,7 +104,7 @@ export function setConfigValue(file: string, key: string, value: unknown): Confi
   return updateConfig(file, (c) => setSetting(c, key, value));
 }
 
-type Kind = 'string' | 'number' | 'integer' | 'channel' | 'version-list' | 'url' | 'version' | 'path';
+type Kind = 'string' | 'number' | 'integer' | 'channel' | 'version-list' | 'url' | 'version' | 'path' | 'auto-mode';
 
 /** The settings `animactl config get/set` knows, and how a command-line string becomes a value. */
 export const SETTINGS: Record<string, { kind: Kind; description: string }> = {
@@ -117,6 +117,8 @@ export const SETTINGS: Record<string, { kind: Kind; description: string }> = {
   'web.port': { kind: 'integer', description: 'the TCP port of the web service' },
   'updates.checkIntervalHours': { kind: 'number', description: 'hours between update checks' },
   'updates.skipped': { kind: 'version-list', description: 'versions the user chose to skip (comma-separated)' },
+  'updates.auto': { kind: 'auto-mode', description: 'off, or when-idle: install an offered version once agents have been idle for updates.idleMinutes' },
+  'updates.idleMinutes': { kind: 'number', description: 'minutes without active or queued agent items before an automatic upgrade (fractions allowed)' },
   drainTimeoutSeconds: { kind: 'integer', description: 'how long a drain may take before it is forced' },
 };
 

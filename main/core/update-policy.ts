@@ -38,8 +38,13 @@ export function channelTarget(channel: Channel, tags: DistTags): { target: strin
 }
 
 export function decideUpdate(input: { channel: Channel; current: string | null; tags: DistTags; skipped?: readonly string[] }): UpdateDecision {
-  const { channel, current } = input;
-  const { target, reason } = channelTarget(channel, input.tags);
+  const { target, reason } = channelTarget(input.channel, input.tags);
+  return decideAgainst({ ...input, target, reason });
+}
+
+/** The same decision from a target already known (a check's result), against what runs now. */
+export function decideAgainst(input: { channel: Channel; current: string | null; target: string | null; reason?: string; skipped?: readonly string[] }): UpdateDecision {
+  const { channel, current, target, reason } = input;
   const skipped = !!target && (input.skipped ?? []).includes(target);
   const newer = !!target && !!current && semver.gt(target, current);
   // Only a user who left canary for stable is offered an older version, and only explicitly.

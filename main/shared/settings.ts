@@ -11,6 +11,7 @@ export const DEFAULT_PACKAGE = '@meetquinn/animactl';
 export const DEFAULT_WEB_PORT = 4280;
 
 const channel = z.enum(['stable', 'canary']);
+const autoMode = z.enum(['off', 'when-idle']);
 const exactVersion = z.string().refine((v) => semver.valid(v) === v, { message: 'must be an exact semver version such as 1.4.2' });
 const url = z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: 'must be an http(s) URL' });
 
@@ -37,12 +38,18 @@ export const ConfigSchema = z.looseObject({
     .looseObject({
       checkIntervalHours: z.number().positive().max(24 * 30).default(6),
       skipped: z.array(exactVersion).default([]),
+      /** Opt-in automatic upgrades, `off` on every channel unless the user turns them on. */
+      auto: autoMode.default('off'),
+      /** How long the agent must have had no active and no queued items before an automatic upgrade. */
+      idleMinutes: z.number().min(0).max(7 * 24 * 60).default(10),
     })
-    .default({ checkIntervalHours: 6, skipped: [] }),
+    .default({ checkIntervalHours: 6, skipped: [], auto: 'off', idleMinutes: 10 }),
   drainTimeoutSeconds: z.number().int().min(0).max(24 * 3600).default(120),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type Channel = z.infer<typeof channel>;
+export type AutoUpgradeMode = z.infer<typeof autoMode>;
+export type UpdatesSettings = Config['updates'];
 export type Environment = 'development' | 'canary' | 'stable';
 

@@ -38,6 +38,20 @@ export interface UpdateState {
   error?: string;
   /** The last upgrade to this target failed: never retried by itself. */
   failedUpgrade?: { version: string; at: string; reason: string };
+  /** With `updates.auto when-idle`: the upgrade that will happen by itself, said before it does. */
+  auto?: AutoUpgradePlan | null;
+  /** The last upgrade that happened by itself, and how it ended. */
+  lastAutoUpgrade?: { to: string; ok: boolean; message: string; at: string };
+}
+
+/** "Will upgrade to `target` when agents are idle": shown in the status, the tray and the window. */
+export interface AutoUpgradePlan {
+  target: string;
+  idleMinutes: number;
+  /** Since when the agent has had no active and no queued items; null while it works (or isn't running). */
+  idleSince: string | null;
+  /** When the upgrade will start if the agent stays idle; null while it works. */
+  dueAt: string | null;
 }
 
 /** The JSON of `animactl status --json` (spec/cli.md). */

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     policy: policyFromEnv(process.env),
     webStartTimeoutMs: Number(process.env.ANIMA_WEB_START_TIMEOUT_MS) || 30_000,
     logMaxBytes: Number(process.env.ANIMA_LOG_MAX_BYTES) || 10 * 1024 * 1024,
+    autoUpgradeTickMs: Number(process.env.ANIMA_AUTO_UPGRADE_TICK_MS) || 10_000,
   });
   const adopted = sup.recover();
   log(`started for ${home}${adopted.length ? `; adopted ${adopted.join(', ')}` : ''}`);

@@ -12,6 +12,7 @@ import { ManagedService, type ManagedServiceDeps } from './managed-service';
 import { healthProbe, survivalProbe } from './readiness';
 
 export interface AgentActivity {
+  pid?: number;
   state?: string;
   active?: number;
   queued?: number;

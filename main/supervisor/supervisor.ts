@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { AnimaError } from '../core/errors';
+import { AnimaError, messageOf } from '../core/errors';
+import { readFailedUpgrade } from '../core/update-check';
 import { createContext, type Context, type Overrides } from '../core/context';
 import { currentVersion } from '../core/runtime-store';
 import { rotateIfLarge, tailLines } from '../core/log-tail';
 import { verifyRuntime, type Snapshot } from '../core/verify';
 import { parseSettingValue, setSetting, updateConfig } from '../core/config';
 import type { Config } from '../shared/settings';
-import type { Check, HomeStatus, ServiceStatus, UpdateState, VerifyResult } from '../shared/status';
+import type { AutoUpgradePlan, Check, HomeStatus, ServiceStatus, UpdateState, VerifyResult } from '../shared/status';
+import { decideAutoUpgrade } from './auto-upgrade';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../shared/control-protocol';
 import type { RestartPolicy } from './restart-policy';
 import { OperationRunner } from './operation-runner';
@@ -24,6 +26,8 @@ export interface SupervisorOptions {
   policy: RestartPolicy;
   webStartTimeoutMs: number;
   logMaxBytes: number;
+  /** How often automatic upgrades (updates.auto) look at the offer and the agent's idleness. */
+  autoUpgradeTickMs?: number;
 }
 
 /**
@@ -36,8 +40,11 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   readonly services: Services;
   private readonly ops: OperationRunner;
   private readonly offer: UpdateOffer;
+  private recheckedFor: string | null = null;
   private lastContext: Context;
   private housekeeping: NodeJS.Timeout;
+  private autoTimer: NodeJS.Timeout;
+  private auto: { plan: AutoUpgradePlan | null; idleSince: number | null; last?: UpdateState['lastAutoUpgrade'] } = { plan: null, idleSince: null };
   /** The operation a killed predecessor left in its journal, until it is settled. */
   private interrupted: Interrupted = null;
   private recovery: Promise<unknown> = Promise.resolve();
@@ -61,9 +68,11 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       },
     });
     for (const s of this.services.all) s.proc.on('state', () => this.emitState());
-    this.offer = new UpdateOffer(() => this.contextFor({}), () => this.emitState());
+    this.offer = new UpdateOffer();
     this.housekeeping = setInterval(() => this.rotateLogs(), 30_000);
     this.housekeeping.unref();
+    this.autoTimer = setInterval(() => this.tickAutoUpgrade(), opts.autoUpgradeTickMs ?? 10_000);
+    this.autoTimer.unref();
   }
 
   get ctx(): Context {
@@ -132,8 +141,18 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       },
       supervisor: { pid: process.pid },
       operation: this.ops.current,
-      update: this.offer.state,
+      update: this.updateState(ctx),
     };
+  }
+
+  private updateState(ctx: Context): UpdateState | null {
+    // A channel changed by any client (even by editing config.json) is asked about once, soon.
+    if (this.offer.isForOtherChannel(ctx) && this.recheckedFor !== ctx.channel) {
+      this.recheckedFor = ctx.channel;
+      setImmediate(() => void this.checkUpdates().catch(() => {}));
+    }
+    const offer = this.offer.state(ctx, this.services.runningVersion);
+    return offer && { ...offer, auto: this.auto.plan, ...(this.auto.last ? { lastAutoUpgrade: this.auto.last } : {}) };
   }
 
   private emitState(): void {
@@ -239,15 +258,19 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   /** Asks the registry now and publishes what it offers; installs nothing. */
-  checkUpdates(opts: { timeoutMs?: number } = {}): Promise<UpdateState> {
-    return this.offer.check(opts);
+  async checkUpdates(opts: { timeoutMs?: number } = {}): Promise<UpdateState> {
+    const ctx = this.contextFor({});
+    await this.offer.check(ctx, opts);
+    this.emitState();
+    return this.updateState(ctx)!;
   }
 
   skipVersion(version: string): UpdateState | null {
     updateConfig(this.ctx.paths.config, (c) => {
       if (!c.updates.skipped.includes(version)) c.updates.skipped.push(version);
     });
-    return this.offer.skipped(version);
+    this.emitState();
+    return this.updateState(this.contextFor({}));
   }
 
   getConfig(): Config {
@@ -298,6 +321,48 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     });
   }
 
+  /**
+   * Automatic upgrades (updates.auto when-idle): publishes the plan ("will upgrade to X
+   * when agents are idle") and, once the agent has been idle long enough, runs the same
+   * transaction as the one click, to the offered version only.
+   */
+  private tickAutoUpgrade(): void {
+    let ctx: Context;
+    try {
+      ctx = createContext({ home: this.opts.home }, this.opts.env);
+    } catch {
+      return; // A config.json broken by hand: nothing happens by itself until it is fixed.
+    }
+    const agent = this.services.agent.proc;
+    const a = this.services.agentActivity();
+    // Idle only by the running agent's own word: a runtime that keeps no status file is never upgraded by itself.
+    const known = agent.state === 'running' && a.pid === agent.pid;
+    const d = decideAutoUpgrade({
+      settings: ctx.config.updates,
+      offer: this.offer.state(ctx, this.services.runningVersion),
+      failedVersion: readFailedUpgrade(ctx)?.version ?? null,
+      agent: { running: known, active: a.active ?? 0, queued: a.queued ?? 0 },
+      idleSince: this.auto.idleSince,
+      now: Date.now(),
+    });
+    const changed = JSON.stringify(d.plan) !== JSON.stringify(this.auto.plan);
+    this.auto = { ...this.auto, plan: d.plan, idleSince: d.idleSince };
+    if (changed) this.emitState();
+    if (!d.plan || !d.go || this.ops.busy) return;
+    const to = d.plan.target;
+    this.progress('auto-upgrade', `Agents have been idle for ${d.plan.idleMinutes} min: upgrading to ${to} by itself (updates.auto is when-idle)`, { to }, { asStep: false });
+    void this.upgrade({ version: to })
+      .then(
+        (o) => ({ to, ok: o.ok, message: o.message }),
+        (e) => ({ to, ok: false, message: messageOf(e) }),
+      )
+      .then((r) => {
+        this.auto = { ...this.auto, last: { ...r, at: new Date().toISOString() } };
+        this.progress('auto-upgrade-done', r.message, { ...r }, { asStep: false });
+        this.emitState();
+      });
+  }
+
   /** A crash restart: an operation of its own, so it never overlaps a user's. */
   private relaunch(svc: ManagedService, version: string): Promise<void> {
     return this.run(`restart-${svc.name}`, async () => {
@@ -318,6 +383,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   dispose(): void {
     clearInterval(this.housekeeping);
+    clearInterval(this.autoTimer);
     this.services.dispose();
   }
 }

@@ -1,46 +1,73 @@
 import type { Context } from '../core/context';
-import { messageOf } from '../core/errors';
 import { checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
+import { decideAgainst } from '../core/update-policy';
+import type { Channel } from '../shared/settings';
 import type { UpdateState } from '../shared/status';
 
+interface Found {
+  channel: Channel;
+  target: string | null;
+  checkedAt: string;
+}
+
 /**
- * The update offer the supervisor publishes: what the last check found, with a failed
- * check's error and the time of the last good one, and a previous failed upgrade to the
- * same target next to it. Checks publish; they never install.
+ * The update offer the supervisor publishes. One state for every client: the last check
+ * (the supervisor's own, or one a CLI made: both land in run/update-check.json), decided
+ * afresh against what runs now, the home's channel and the skip list, so installing,
+ * upgrading or skipping never leaves a stale "update available", and a channel change
+ * drops the other channel's answer until the next check. Checks publish; they never install.
  */
 export class UpdateOffer {
-  state: UpdateState | null = null;
+  private found: Found | null = null;
+  private failure: { message: string; checkedAt: string } | null = null;
 
-  constructor(
-    private readonly context: () => Context,
-    private readonly onChange: () => void,
-  ) {}
-
-  async check(opts: { timeoutMs?: number } = {}): Promise<UpdateState> {
-    const ctx = this.context();
+  /** Asks the registry now. The published state is `state()`; a failure is part of it, with the time of the last good check. */
+  async check(ctx: Context, opts: { timeoutMs?: number } = {}): Promise<void> {
     try {
-      const r = await checkForUpdates(ctx, opts);
-      // A target whose upgrade failed is still offered, with the reason: the user decides whether to try again.
-      const failed = readFailedUpgrade(ctx);
-      const failedUpgrade = failed && failed.version === r.target ? failed : undefined;
-      this.state = { channel: r.channel, current: r.current, target: r.target, available: r.available, downgrade: r.downgrade, skipped: r.skipped, checkedAt: r.checkedAt, lastSuccessAt: r.checkedAt, ...(failedUpgrade ? { failedUpgrade } : {}) };
-    } catch (e) {
-      const rec = readUpdateRecord(ctx.paths.updateState);
-      this.state = {
-        ...(this.state ?? { channel: ctx.channel, current: ctx.config.runtime.version ?? null, target: null, available: false, downgrade: false, skipped: false }),
-        checkedAt: rec?.checkedAt ?? new Date().toISOString(),
-        lastSuccessAt: rec?.lastSuccessAt ?? null,
-        error: messageOf(e),
-      };
+      await checkForUpdates(ctx, opts);
+    } catch {
+      // Recorded in run/update-check.json with its reason, like a success: state() reads it.
     }
-    this.onChange();
-    return this.state;
   }
 
-  /** The user skipped `version` (already saved in config.json): the offer stops prompting for it. */
-  skipped(version: string): UpdateState | null {
-    if (this.state && this.state.target === version) this.state = { ...this.state, skipped: true, available: false };
-    this.onChange();
-    return this.state;
+  state(ctx: Context, running: string | null): UpdateState | null {
+    this.absorb(ctx);
+    if (!this.found && !this.failure) return null;
+    const found = this.found?.channel === ctx.channel ? this.found : null;
+    const current = running ?? ctx.config.runtime.version ?? null;
+    const d = decideAgainst({ channel: ctx.channel, current, target: found?.target ?? null, skipped: ctx.config.updates.skipped });
+    const failed = readFailedUpgrade(ctx);
+    const error = this.failure && (!this.found || this.failure.checkedAt > this.found.checkedAt) ? this.failure.message : undefined;
+    const record = readUpdateRecord(ctx.paths.updateState);
+    return {
+      channel: d.channel,
+      current: d.current,
+      target: d.target,
+      available: d.available,
+      downgrade: d.downgrade,
+      skipped: d.skipped,
+      checkedAt: record?.checkedAt ?? this.found?.checkedAt ?? null,
+      lastSuccessAt: record?.lastSuccessAt ?? this.found?.checkedAt ?? null,
+      ...(error ? { error } : {}),
+      // A target whose upgrade failed is still offered, with the reason: the user decides whether to try again.
+      ...(failed && failed.version === d.target ? { failedUpgrade: failed } : {}),
+    };
+  }
+
+  /** The last answer is for another channel than the home's now (changed by any client): time to ask again. */
+  isForOtherChannel(ctx: Context): boolean {
+    this.absorb(ctx);
+    return !!this.found && this.found.channel !== ctx.channel;
+  }
+
+  /** Takes in a check recorded since, by us or by a CLI. */
+  private absorb(ctx: Context): void {
+    const rec = readUpdateRecord(ctx.paths.updateState);
+    if (!rec) return;
+    if (rec.ok && rec.decision) {
+      if (!this.found || rec.checkedAt > this.found.checkedAt) this.found = { channel: rec.decision.channel, target: rec.decision.target, checkedAt: rec.checkedAt };
+    } else if (rec.error && (!this.failure || rec.checkedAt > this.failure.checkedAt)) {
+      this.failure = { message: rec.error.message, checkedAt: rec.checkedAt };
+    }
   }
 }

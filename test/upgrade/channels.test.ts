@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../helpers/world';
 import { expectRunningVerified, json, output, pinAndCurrent, status, type Supervised } from './lib';
+import { waitFor } from '../helpers/reference-queue';
 
 let world: World;
 beforeAll(async () => {
@@ -80,4 +81,31 @@ describe('channels', () => {
     await ok(h, ['config', 'set', 'channel', 'canary']);
     expect(await check(h)).toMatchObject({ channel: 'canary', target: '1.2.0-canary.1', available: true, skipped: false });
   });
+
+  it('status shows one update state: refreshed by any check, decided against what runs, dropped by a channel change', async () => {
+    const h: Supervised = await world.supervisedHome();
+    await ok(h, ['start', '--no-browser', '--version', '1.0.0']);
+    // The supervisor's own first check is far off: a CLI check is what status must show.
+    await ok(h, ['upgrade', '--check']);
+    expect((await status(world, h)).update).toMatchObject({ channel: 'stable', current: '1.0.0', target: '1.1.0', available: true });
+
+    await ok(h, ['config', 'set', 'channel', 'canary']);
+    const onCanary = await waitFor(async () => {
+      const u = (await status(world, h)).update;
+      return u?.channel === 'canary' && u.target ? u : null;
+    }, { what: 'the canary offer', timeoutMs: 20_000 });
+    expect(onCanary).toMatchObject({ target: '1.2.0-canary.1', available: true });
+
+    // Back on stable, the canary's answer is gone at once, and stable's comes back.
+    await ok(h, ['config', 'set', 'channel', 'stable']);
+    const now = (await status(world, h)).update;
+    expect(now.channel).toBe('stable');
+    expect(now.target).not.toBe('1.2.0-canary.1');
+    await waitFor(async () => (await status(world, h)).update?.target === '1.1.0', { what: "stable's offer again", timeoutMs: 20_000 });
+
+    // After upgrading, nothing stale: the offer is decided against what runs now.
+    await ok(h, ['upgrade']);
+    expect((await status(world, h)).update).toMatchObject({ current: '1.1.0', target: '1.1.0', available: false });
+  });
 });
+
