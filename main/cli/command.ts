@@ -56,7 +56,7 @@ export async function invoke(command: Command, argv: string[], words: number, ou
   return command.run({ options: parsed.values as OptionValues<OptionSpec>, positionals, out, env });
 }
 
-export const JSON_OPTION = { json: { type: 'boolean', description: 'print JSON (spec/cli.md shapes)' } } as const satisfies OptionSpec;
+export const JSON_OPTION = { json: { type: 'boolean', description: 'print JSON, in the documented shape scripts rely on' } } as const satisfies OptionSpec;
 export const NO_BROWSER_OPTION = { 'no-browser': { type: 'boolean', description: 'never open a browser' } } as const satisfies OptionSpec;
 /** Which runtime version an install, start or restart targets. */
 export const TARGET_OPTIONS = {

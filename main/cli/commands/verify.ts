@@ -5,7 +5,7 @@ import { closing } from '../supervisor-client';
 
 export const verify = defineCommand({
   name: 'verify',
-  summary: 'run the runtime contract checks (§6) against what runs now',
+  summary: "run the runtime contract's verification checks against what runs now",
   usage: 'animactl verify [--json]',
   options: JSON_OPTION,
   async run(inv) {
