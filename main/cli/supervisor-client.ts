@@ -1,5 +1,6 @@
 // How commands talk to the home's supervisor: ask for its status, or hand it an operation
 // (start, stop, restart, upgrade) and show the progress it reports until its verdict.
+import type { Context } from '../core/context';
 import { connectIfRunning, type ControlClient } from '../core/control-client';
 import { describeInstallProgress } from '../core/installer';
 import { offlineStatus } from '../core/status';
@@ -17,10 +18,15 @@ export async function closing<T>(client: ControlClient, fn: (client: ControlClie
   }
 }
 
+/** The invocation's home, and a client of its supervisor when one runs: this starts none. */
+export async function runningSupervisor(inv: Invocation): Promise<{ ctx: Context; client: ControlClient | null }> {
+  const ctx = contextFor(inv);
+  return { ctx, client: await connectIfRunning(ctx.paths) };
+}
+
 /** The home's status: from the supervisor when one runs, else from disk (pid files show services a dead supervisor left behind). */
 export async function currentStatus(inv: Invocation): Promise<HomeStatus> {
-  const ctx = contextFor(inv);
-  const client = await connectIfRunning(ctx.paths);
+  const { ctx, client } = await runningSupervisor(inv);
   if (!client) return offlineStatus(ctx);
   return closing(client, (c) => c.request('status', {}, { timeoutMs: 5000 }));
 }

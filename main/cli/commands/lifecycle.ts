@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { updateConfig } from '../../core/config';
 import type { Context } from '../../core/context';
-import { connectIfRunning, type ControlClient } from '../../core/control-client';
+import type { ControlClient } from '../../core/control-client';
 import { AnimaError, UsageError } from '../../core/errors';
 import { withFirstRunCleanup } from '../../core/first-run';
 import { offlineStatus } from '../../core/status';
@@ -11,7 +11,7 @@ import { ensureSupervisor } from '../../core/supervisor-process';
 import type { OptionSpec } from '../args';
 import { hasDisplay, openBrowser } from '../browser';
 import { contextFor, defineCommand, NO_BROWSER_OPTION, TARGET_OPTIONS, targetOf, type Invocation } from '../command';
-import { closing, operate, overrides, printOutcome, runOperation } from '../supervisor-client';
+import { closing, operate, overrides, printOutcome, runningSupervisor, runOperation } from '../supervisor-client';
 
 const FORCE_OPTION = { force: { type: 'boolean', description: 'skip the drain: kill the agent now (progress since its last quiescent point is lost)' } } as const satisfies OptionSpec;
 
@@ -60,19 +60,17 @@ export const stop = defineCommand({
   usage: 'animactl stop [--force]',
   options: FORCE_OPTION,
   async run(inv) {
-    const ctx = contextFor(inv);
-    let client = await connectIfRunning(ctx.paths);
-    if (!client) {
-      const s = offlineStatus(ctx);
-      if (s.services.web.state === 'stopped' && s.services.agent.state === 'stopped') {
+    const { ctx, client: running } = await runningSupervisor(inv);
+    if (!running) {
+      const { web, agent } = offlineStatus(ctx).services;
+      if (web.state === 'stopped' && agent.state === 'stopped') {
         inv.out.out('Nothing is running.');
         return 0;
       }
-      // Services a crashed supervisor left behind: a new one adopts them, then drains them.
-      client = await ensureSupervisor(ctx.paths, inv.env);
     }
-    const c = client;
-    return operate(c, inv, () => c.request('stop', { force: !!inv.options.force }));
+    // Services a crashed supervisor left behind: a new one adopts them, then drains them.
+    const client = running ?? (await ensureSupervisor(ctx.paths, inv.env));
+    return operate(client, inv, () => client.request('stop', { force: !!inv.options.force }));
   },
 });
 

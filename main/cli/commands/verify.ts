@@ -1,7 +1,6 @@
 import { AnimaError } from '../../core/errors';
-import { connectIfRunning } from '../../core/control-client';
-import { contextFor, defineCommand, JSON_OPTION } from '../command';
-import { closing } from '../supervisor-client';
+import { defineCommand, JSON_OPTION } from '../command';
+import { closing, runningSupervisor } from '../supervisor-client';
 
 export const verify = defineCommand({
   name: 'verify',
@@ -9,8 +8,7 @@ export const verify = defineCommand({
   usage: 'animactl verify [--json]',
   options: JSON_OPTION,
   async run(inv) {
-    const ctx = contextFor(inv);
-    const client = await connectIfRunning(ctx.paths);
+    const { ctx, client } = await runningSupervisor(inv);
     if (!client) throw new AnimaError('ENOTRUNNING', `Nothing runs in ${ctx.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
     const r = await closing(client, (c) => c.request('verify', {}, { timeoutMs: 60_000 }));
     if (inv.options.json) inv.out.json(r);
