@@ -1,30 +1,39 @@
-import { formatOptions, parse } from './args';
-import { configCommands, runtimeCommands, type Command } from './commands';
-import { supervisorCommands } from './supervisor-commands';
-
-const allCommands: Command[] = [...supervisorCommands, ...runtimeCommands, ...configCommands];
-import { createOutput, reportError } from './output';
+// `animactl`: the registry of commands, and dispatch to the one the command line names.
 import { isAnimaError, UsageError } from '../core/errors';
+import { formatOptions } from './args';
+import { invoke, type Command } from './command';
+import { configGet, configSet } from './commands/config';
+import { dashboard } from './commands/dashboard';
+import { restart, start, stop } from './commands/lifecycle';
+import { logs } from './commands/logs';
+import { runtimeInstall, runtimeStatus } from './commands/runtime';
+import { status } from './commands/status';
+import { upgrade } from './commands/upgrade';
+import { verify } from './commands/verify';
+import { createOutput, reportError } from './output';
+
+/** In the order `--help` lists them. */
+const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, configGet, configSet];
 
 function findCommand(argv: string[]): { command: Command | null; words: number } {
   const words = argv.filter((a) => !a.startsWith('-'));
   for (const n of [2, 1]) {
     const name = words.slice(0, n).join(' ');
-    const command = allCommands.find((c) => c.name === name);
+    const command = COMMANDS.find((c) => c.name === name);
     if (command) return { command, words: n };
   }
   return { command: null, words: 0 };
 }
 
 function generalHelp(): string {
-  const width = Math.max(...allCommands.map((c) => c.name.length)) + 2;
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
     'animactl: install, run and upgrade a local Anima runtime',
     '',
     'Usage: animactl <command> [options]',
     '',
     'Commands:',
-    ...allCommands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Options for every command:',
     formatOptions({}),
@@ -37,23 +46,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const out = createOutput();
   try {
     const { command, words } = findCommand(argv);
-    if (!command) {
-      const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h');
-      if (wantsHelp) {
-        out.out(generalHelp());
-        return argv.length === 0 ? 2 : 0;
-      }
-      throw new UsageError(`Unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"`, 'Run `animactl --help` for the list of commands.');
-    }
-    const parsed = parse(argv, command.options);
-    if (parsed.values.help) {
-      out.out(`${command.usage}\n\n${command.summary}\n\nOptions:\n${formatOptions(command.options)}`);
-      return 0;
-    }
-    // Command words may appear among flags; drop exactly the words that named the command.
-    const rest = [...parsed.positionals];
-    rest.splice(0, words);
-    return await command.run({ parsed, rest, out, env });
+    if (command) return await invoke(command, argv, words, out, env);
+    const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h');
+    if (!wantsHelp) throw new UsageError(`Unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"`, 'Run `animactl --help` for the list of commands.');
+    out.out(generalHelp());
+    return argv.length === 0 ? 2 : 0;
   } catch (e) {
     out.endProgress();
     reportError(out, e);

@@ -40,8 +40,6 @@ export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr
   };
 }
 
-export { describeInstallProgress, formatBytes } from '../core/installer';
-
 /** The one place errors become text: what failed, then what to do. Never a stack trace, unless ANIMA_DEBUG asks. */
 export function reportError(o: Output, e: unknown): void {
   o.err(`animactl: ${messageOf(e)}`);

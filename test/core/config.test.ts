@@ -257,4 +257,18 @@ describe('animactl usage', () => {
     expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
     expect(existsSync(home)).toBe(false);
   });
+
+  it('a word beyond what a command takes is a usage error (exit 2) on every command, before anything runs', async () => {
+    const general = await cli(['--help'], newHome());
+    const names = general.stdout.split('Commands:\n')[1].split('\n\n')[0].split('\n').map((l) => l.trim().split(/\s{2,}/)[0]);
+    const home = newHome();
+    // No command takes three words (config set takes two: KEY VALUE).
+    const results = await Promise.all(names.map((name) => cli([...name.split(' '), 'one', 'two', 'three'], home)));
+    results.forEach((r, i) => {
+      expect(r.code, `${names[i]} one two three: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/Unexpected argument "(one|two|three)"/);
+      expect(r.stderr).not.toMatch(NO_STACK);
+    });
+    expect(existsSync(home)).toBe(false);
+  });
 });

@@ -63,7 +63,7 @@ describe('runtime install from the real registry', () => {
 
   it('never offers or installs a pre-release on stable; canary is an explicit opt-in', async () => {
     const home = world.newHome();
-    await world.cli(['runtime', 'install', '--version', '1.0.0'], { home });
+    await world.cliOk(['runtime', 'install', '--version', '1.0.0'], { home });
     const stable = await world.cli(['upgrade', '--check', '--json'], { home });
     expect(stable.code).toBe(0);
     expect(json(stable.stdout)).toMatchObject({ channel: 'stable', current: '1.0.0', target: '1.1.0', available: true });
@@ -76,7 +76,7 @@ describe('runtime install from the real registry', () => {
     expect(homeState(home).config.runtime.version).toBe('1.2.0-canary.1');
 
     // Back on stable, the older stable is offered only as an explicit downgrade.
-    await world.cli(['config', 'set', 'channel', 'stable'], { home });
+    await world.cliOk(['config', 'set', 'channel', 'stable'], { home });
     expect(json((await world.cli(['upgrade', '--check', '--json'], { home })).stdout)).toMatchObject({ channel: 'stable', target: '1.1.0', available: false, downgrade: true });
   });
 
@@ -96,7 +96,7 @@ describe('runtime install from the real registry', () => {
       const home = world.newHome();
       const pkg = `@anima-broken/${variant}`;
       // A working install of another package first: it must be left exactly as it was.
-      await world.cli(['runtime', 'install', '--version', '1.0.0'], { home });
+      await world.cliOk(['runtime', 'install', '--version', '1.0.0'], { home });
       const before = homeState(home);
       const r = await world.cli(['runtime', 'install', '--package', pkg, '--version', '1.0.0'], { home });
       expect(r.code).toBe(1);

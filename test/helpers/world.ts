@@ -19,6 +19,13 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void;
+}
+
 export interface World {
   registry: TestRegistry;
   /**
@@ -31,7 +38,9 @@ export interface World {
   env: NodeJS.ProcessEnv;
   newHome(): string;
   publishRuntime(opts: RuntimeFixtureOptions, tag?: string): Promise<string>;
-  cli(args: string[], opts?: { home?: string; env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void }): Promise<CliResult>;
+  cli(args: string[], opts?: CliOptions): Promise<CliResult>;
+  /** `cli` for a step the test builds on: when it fails, the test fails there, with what the CLI said, not later with a puzzling symptom. */
+  cliOk(args: string[], opts?: CliOptions): Promise<CliResult>;
   /** Kills every supervisor and service started on this world's supervised homes, at once (also safe in a signal handler). */
   killAll(): void;
   close(): Promise<void>;
@@ -92,6 +101,12 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
     },
     cli(args, o = {}) {
       return runCli(args, { env: { ...env, ...(o.home ? { ANIMA_HOME: o.home } : {}), ...o.env }, cwd: o.cwd, onStderr: o.onStderr });
+    },
+    async cliOk(args, o) {
+      const r = await world.cli(args, o);
+      // A thrown Error, not expect(): bench/ uses worlds outside vitest too.
+      if (r.code !== 0) throw new Error(`animactl ${args.join(' ')} exited with ${r.code}\n--- stderr\n${r.stderr}--- stdout\n${r.stdout}`);
+      return r;
     },
     killAll() {
       for (const home of supervised) killHome(home);

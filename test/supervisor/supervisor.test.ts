@@ -50,7 +50,7 @@ describe('supervisor', () => {
 
   it('restart changes pids, advances startedAt and verifies', async () => {
     const { home, env } = await world.supervisedHome();
-    await world.cli(['start', '--no-browser'], { home, env });
+    await world.cliOk(['start', '--no-browser'], { home, env });
     const before = JSON.parse((await world.cli(['status', '--json'], { home, env })).stdout).services;
     const r = await world.cli(['restart'], { home, env });
     expect(r.code, r.stderr).toBe(0);
@@ -67,7 +67,7 @@ describe('supervisor', () => {
 
   it('drain-and-resume under load: 20 restarts in a row lose no item and run no finished step twice', async () => {
     const { home, env } = await world.supervisedHome();
-    await world.cli(['start', '--no-browser'], { home, env });
+    await world.cliOk(['start', '--no-browser'], { home, env });
     const items = Array.from({ length: 12 }, (_, i) => ({ id: `item-${i}`, steps: 6, stepMs: 120 }));
     for (const it of items) enqueue(home, it);
     for (let i = 0; i < 20; i++) {
@@ -90,7 +90,7 @@ describe('supervisor', () => {
 
   it('a forced restart says what it cut short and loses no item', async () => {
     const { home, env } = await world.supervisedHome();
-    await world.cli(['start', '--no-browser'], { home, env });
+    await world.cliOk(['start', '--no-browser'], { home, env });
     const items = Array.from({ length: 6 }, (_, i) => ({ id: `f-${i}`, steps: 5, stepMs: 150 }));
     for (const it of items) enqueue(home, it);
     await waitFor(() => audit(home).inflight.length > 0, { what: 'work in flight' });
@@ -130,7 +130,7 @@ describe('supervisor', () => {
 
   it('after kill -9 of the supervisor, status still sees the services and start adopts them: no duplicates, no orphans', async () => {
     const { home, env } = await world.supervisedHome();
-    await world.cli(['start', '--no-browser'], { home, env });
+    await world.cliOk(['start', '--no-browser'], { home, env });
     const s1 = JSON.parse((await world.cli(['status', '--json'], { home, env })).stdout);
     process.kill(s1.supervisor.pid, 'SIGKILL');
     await waitFor(() => !existsSync(`/proc/${s1.supervisor.pid}`) || /zombie|Z/.test(readFileSync(`/proc/${s1.supervisor.pid}/stat`, 'utf8').split(' ')[2]), { what: 'supervisor gone' });
@@ -153,7 +153,7 @@ describe('supervisor', () => {
 
   it('never signals a stale pid file that points at an unrelated live process', async () => {
     const { home, env } = await world.supervisedHome();
-    await world.cli(['runtime', 'install'], { home, env });
+    await world.cliOk(['runtime', 'install'], { home, env });
     const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
       // As after a reboot: the pid exists, but it's someone else (a different start time).
@@ -189,7 +189,7 @@ describe('supervisor', () => {
 
   it('answers malformed and oversized control messages with errors and keeps running; a second supervisor refuses', async () => {
     const { home, env } = await world.supervisedHome();
-    await world.cli(['start', '--no-browser'], { home, env });
+    await world.cliOk(['start', '--no-browser'], { home, env });
     const sock = join(home, 'run', 'control.sock');
     const exchange = (payload: string) =>
       new Promise<string>((resolve) => {
@@ -222,7 +222,7 @@ describe('supervisor', () => {
     expect(d0.code).toBe(1);
     expect(d0.stderr).toMatch(/not available/);
     expect(JSON.parse((await world.cli(['status', '--json'], { home, env })).stdout).supervisor).toBeNull();
-    await world.cli(['start', '--no-browser'], { home, env });
+    await world.cliOk(['start', '--no-browser'], { home, env });
     const d1 = await world.cli(['dashboard', '--no-browser'], { home, env });
     expect(d1.stdout.trim()).toBe(`http://127.0.0.1:${port}`);
     const logs = await world.cli(['logs', 'web', '--lines', '5'], { home, env });

@@ -1,0 +1,21 @@
+import { AnimaError } from '../../core/errors';
+import { hasDisplay, openBrowser } from '../browser';
+import { defineCommand, NO_BROWSER_OPTION } from '../command';
+import { currentStatus } from '../supervisor-client';
+
+export const dashboard = defineCommand({
+  name: 'dashboard',
+  summary: 'print the dashboard URL and open it; never starts services',
+  usage: 'animactl dashboard [--no-browser]',
+  options: NO_BROWSER_OPTION,
+  async run(inv) {
+    const s = await currentStatus(inv);
+    const url = s.services.web.url!;
+    if (s.services.web.state !== 'running') {
+      throw new AnimaError('ENOTRUNNING', `The web service is ${s.services.web.state}; the dashboard (${url}) is not available`, { hint: 'Start it with `animactl start`.' });
+    }
+    inv.out.out(url);
+    if (!inv.options['no-browser'] && hasDisplay(inv.env)) openBrowser(url);
+    return 0;
+  },
+});

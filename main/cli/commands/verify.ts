@@ -1,0 +1,21 @@
+import { AnimaError } from '../../core/errors';
+import { defineCommand, JSON_OPTION } from '../command';
+import { closing, runningSupervisor } from '../supervisor-client';
+
+export const verify = defineCommand({
+  name: 'verify',
+  summary: "run the runtime contract's verification checks against what runs now",
+  usage: 'animactl verify [--json]',
+  options: JSON_OPTION,
+  async run(inv) {
+    const { ctx, client } = await runningSupervisor(inv);
+    if (!client) throw new AnimaError('ENOTRUNNING', `Nothing runs in ${ctx.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
+    const r = await closing(client, (c) => c.request('verify', {}, { timeoutMs: 60_000 }));
+    if (inv.options.json) inv.out.json(r);
+    else {
+      for (const c of r.checks) inv.out.out(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+      inv.out.out(r.ok ? `Verified ${r.version}.` : 'Verification failed.');
+    }
+    return r.ok ? 0 : 1;
+  },
+});
