@@ -48,9 +48,17 @@ export function supervisorCommand(i: SupervisorCommandInput): { command: string;
   const asNode: NodeJS.ProcessEnv = i.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
   if (i.electron && i.appImage && i.appDir && i.entry.startsWith(i.appDir)) {
     const inMount = relative(i.appDir, i.entry);
+    // electron-builder's AppRun puts `--no-sandbox` in front of every argument unless one
+    // of them already is `--no-sandbox` (it does so where `unshare -Ur true` fails, as on
+    // Ubuntu 24.04), and Electron as Node hands its arguments to Node's option parser,
+    // which exits with 9 on `--no-sandbox` anywhere before the script. Node reads `--` as
+    // the end of its options, so `-e … -- --no-sandbox` keeps AppRun from injecting the
+    // flag and leaves it in process.argv only, where the bootstrap drops it before the
+    // supervisor's strict argument parsing sees it. Its home comes through ANIMA_HOME.
+    const bootstrap = `process.argv.splice(1);require(require('node:path').join(process.env.APPDIR, ${JSON.stringify(inMount)}))`;
     return {
       command: i.appImage,
-      args: ['-e', `require(require('node:path').join(process.env.APPDIR, ${JSON.stringify(inMount)}))`],
+      args: ['-e', bootstrap, '--', '--no-sandbox'],
       env: { ...asNode, ANIMA_HOME: i.home },
     };
   }
