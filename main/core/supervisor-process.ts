@@ -11,12 +11,34 @@ import { connectIfRunning, type ControlClient } from './control-client';
  * any client (CLI or app) does when none answers on the home's socket.
  */
 
+/**
+ * Whether our bundle runs from a packaged app. The app, the CLI and the supervisor are all
+ * packed into app.asar (electron-builder.yml), and Electron reports paths inside it as
+ * `…/resources/app.asar/…`, with Electron as Node too: so this needs neither Electron's
+ * `app.isPackaged` nor `process.resourcesPath`, which the CLI and the supervisor lack.
+ */
+export function runsFromPackage(dir: string = __dirname): boolean {
+  return /[\\/]app\.asar(?:[\\/]|$)/.test(dir);
+}
+
+export interface SupervisorEntryOptions {
+  /** Defaults to runsFromPackage(dir). */
+  packaged?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** The folder of our bundle (tests point it elsewhere). */
+  dir?: string;
+}
+
 /** Where the bundled supervisor entry lives, next to the CLI (or one level up, from the app's bundle). */
-export function supervisorEntry(): string {
-  const override = process.env.ANIMA_SUPERVISOR_ENTRY;
+export function supervisorEntry(opts: SupervisorEntryOptions = {}): string {
+  const dir = opts.dir ?? __dirname;
+  const packaged = opts.packaged ?? runsFromPackage(dir);
+  // A test knob: in a packaged app an inherited variable must not make the app (or
+  // `animactl` run from it) start some other program as its supervisor.
+  const override = packaged ? undefined : (opts.env ?? process.env).ANIMA_SUPERVISOR_ENTRY;
   if (override) return override;
   // Inside a packaged app this is a path in app.asar: fine, Electron as Node reads it.
-  const candidates = [join(__dirname, 'supervisor.cjs'), join(__dirname, '..', 'supervisor.cjs')];
+  const candidates = [join(dir, 'supervisor.cjs'), join(dir, '..', 'supervisor.cjs')];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new AnimaError('ESUPERVISOR_MISSING', `The supervisor program is missing (looked for ${candidates.join(', ')})`, { hint: 'Run `npm run build`.' });
   return found;
