@@ -13,17 +13,18 @@
 // script's reach in a packaged app: no test hooks, no inspector), hence step 2 through the
 // packaged CLI. Exits non-zero with the reason on the first failure.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getCurrentFuseWire, FuseV1Options } from '@electron/fuses';
 import { startWorld, type World } from '../test/helpers/world';
 
-const appImage = resolve(process.argv[2] ?? '');
-if (!process.argv[2] || !existsSync(appImage)) {
+if (!process.argv[2] || !existsSync(process.argv[2])) {
   console.error('usage: tsx scripts/smoke-appimage.ts PATH/TO/App.AppImage');
   process.exit(2);
 }
+// The runtime sets $APPIMAGE to the file's real path.
+const appImage = realpathSync(resolve(process.argv[2]));
 chmodSync(appImage, 0o755);
 
 const step = (msg: string) => console.log(`[smoke] ${msg}`);
