@@ -11,12 +11,34 @@ import { connectIfRunning, type ControlClient } from './control-client';
  * any client (CLI or app) does when none answers on the home's socket.
  */
 
+/**
+ * Whether our bundle runs from a packaged app. The app, the CLI and the supervisor are all
+ * packed into app.asar (electron-builder.yml), and Electron reports paths inside it as
+ * `…/resources/app.asar/…`, with Electron as Node too: so this needs neither Electron's
+ * `app.isPackaged` nor `process.resourcesPath`, which the CLI and the supervisor lack.
+ */
+export function runsFromPackage(dir: string = __dirname): boolean {
+  return /[\\/]app\.asar(?:[\\/]|$)/.test(dir);
+}
+
+export interface SupervisorEntryOptions {
+  /** Defaults to runsFromPackage(dir). */
+  packaged?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** The folder of our bundle (tests point it elsewhere). */
+  dir?: string;
+}
+
 /** Where the bundled supervisor entry lives, next to the CLI (or one level up, from the app's bundle). */
-export function supervisorEntry(): string {
-  const override = process.env.ANIMA_SUPERVISOR_ENTRY;
+export function supervisorEntry(opts: SupervisorEntryOptions = {}): string {
+  const dir = opts.dir ?? __dirname;
+  const packaged = opts.packaged ?? runsFromPackage(dir);
+  // A test knob: in a packaged app an inherited variable must not make the app (or
+  // `animactl` run from it) start some other program as its supervisor.
+  const override = packaged ? undefined : (opts.env ?? process.env).ANIMA_SUPERVISOR_ENTRY;
   if (override) return override;
   // Inside a packaged app this is a path in app.asar: fine, Electron as Node reads it.
-  const candidates = [join(__dirname, 'supervisor.cjs'), join(__dirname, '..', 'supervisor.cjs')];
+  const candidates = [join(dir, 'supervisor.cjs'), join(dir, '..', 'supervisor.cjs')];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new AnimaError('ESUPERVISOR_MISSING', `The supervisor program is missing (looked for ${candidates.join(', ')})`, { hint: 'Run `npm run build`.' });
   return found;
@@ -48,9 +70,17 @@ export function supervisorCommand(i: SupervisorCommandInput): { command: string;
   const asNode: NodeJS.ProcessEnv = i.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
   if (i.electron && i.appImage && i.appDir && i.entry.startsWith(i.appDir)) {
     const inMount = relative(i.appDir, i.entry);
+    // electron-builder's AppRun puts `--no-sandbox` in front of every argument unless one
+    // of them already is `--no-sandbox` (it does so where `unshare -Ur true` fails, as on
+    // Ubuntu 24.04), and Electron as Node hands its arguments to Node's option parser,
+    // which exits with 9 on `--no-sandbox` anywhere before the script. Node reads `--` as
+    // the end of its options, so `-e … -- --no-sandbox` keeps AppRun from injecting the
+    // flag and leaves it in process.argv only, where the bootstrap drops it before the
+    // supervisor's strict argument parsing sees it. Its home comes through ANIMA_HOME.
+    const bootstrap = `process.argv.splice(1);require(require('node:path').join(process.env.APPDIR, ${JSON.stringify(inMount)}))`;
     return {
       command: i.appImage,
-      args: ['-e', `require(require('node:path').join(process.env.APPDIR, ${JSON.stringify(inMount)}))`],
+      args: ['-e', bootstrap, '--', '--no-sandbox'],
       env: { ...asNode, ANIMA_HOME: i.home },
     };
   }

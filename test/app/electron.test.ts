@@ -23,6 +23,8 @@ function electronBinary(): { path: string | null; reason: string } {
 }
 
 const electron = electronBinary();
+// CI sets this where Electron is installed: there a skip would hide that the suite never ran.
+if (!electron.path && process.env.ANIMA_REQUIRE_ELECTRON === '1') throw new Error(`ANIMA_REQUIRE_ELECTRON=1 but there is no Electron binary: ${electron.reason}`);
 if (!electron.path) console.log(`[electron e2e] skipped: no Electron binary (${electron.reason}). Install it without ELECTRON_SKIP_BINARY_DOWNLOAD to run this test.`);
 
 interface Hooks {

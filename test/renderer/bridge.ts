@@ -34,6 +34,8 @@ export function buildRenderer(): string {
 export const SCREENSHOTS = join(REPO, 'test-results', 'screenshots');
 
 export function chromiumPath(): string | null {
+  // Set (CI: Playwright's own Chromium on every system), it is used as is: a wrong path fails instead of skipping.
+  if (process.env.ANIMA_CHROMIUM_PATH) return process.env.ANIMA_CHROMIUM_PATH;
   for (const p of ['/usr/lib/chromium/chromium', '/usr/bin/chromium']) if (existsSync(p)) return p;
   return null;
 }
