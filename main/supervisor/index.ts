@@ -8,6 +8,7 @@ import { Supervisor } from './supervisor';
 import { startControlServer, type Handlers } from './control-server';
 import { PROTOCOL_VERSION, type Method } from '../shared/control-protocol';
 import { ensureControlKey, ensurePrivateSocketDir, proveKey } from '../core/control-endpoint';
+import { runsFromPackage } from '../core/supervisor-process';
 import { policyFromEnv } from './restart-policy';
 import { LogFollower } from './log-follower';
 
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
 
   const env = { ...process.env };
   delete env.ANIMA_SUPERVISOR_ENTRY;
+  // A test knob that parks upgrades: never honoured by a packaged app.
+  if (runsFromPackage()) delete env.ANIMA_TEST_HOLD_STEP;
   const sup = new Supervisor({
     home,
     env,
