@@ -40,6 +40,8 @@ export const RequestParams = {
   upgrade: z.object({ version: version.optional(), ...overrides }).strict(),
   /** "Skip 1.5.0": no more prompts for it; a newer one prompts again. */
   'skip-version': z.object({ version }).strict(),
+  /** Cancels the running operation: an upgrade or restart then rolls back like a failure. */
+  cancel: z.object({}).strict(),
   'config-get': z.object({}).strict(),
   /** One validated setting, as `animactl config set KEY VALUE` takes it. */
   'config-set': z.object({ key: z.string().min(1).max(100), value: z.string().max(10_000) }).strict(),
@@ -64,6 +66,8 @@ export interface Results {
   'check-updates': UpdateState;
   upgrade: OperationOutcome;
   'skip-version': UpdateState | null;
+  /** What was asked to stop, or null when nothing could be cancelled. */
+  cancel: { cancelled: { kind: string; startedAt: string } | null };
   'config-get': Config;
   'config-set': Config;
 }

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     logs: (params) => sup.logs(params.service, params.lines),
     'check-updates': () => sup.checkUpdates(),
     'skip-version': (params) => sup.skipVersion(params.version),
+    cancel: () => sup.cancel(),
     'config-get': () => sup.getConfig(),
     'config-set': (params) => sup.setConfig(params.key, params.value),
     upgrade: (params) => sup.upgrade(params),

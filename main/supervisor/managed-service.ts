@@ -44,7 +44,7 @@ export class ManagedService {
   }
 
   /** Launches and waits for readiness; on failure the service is left crashed with the reason, and the error thrown. */
-  async start(spec: LaunchSpec, probe: ReadinessProbe): Promise<void> {
+  async start(spec: LaunchSpec, probe: ReadinessProbe, signal?: AbortSignal): Promise<void> {
     const svc = this.proc;
     svc.transition('starting');
     try {
@@ -55,7 +55,7 @@ export class ManagedService {
       throw e;
     }
     try {
-      await probe(svc);
+      await probe(svc, signal);
     } catch (e) {
       if (svc.state === 'starting') svc.transition('crashed', messageOf(e));
       throw e;

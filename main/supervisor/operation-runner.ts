@@ -16,9 +16,13 @@ export type JournalEntry = { step: string } & Record<string, unknown>;
  * The public step (`current.step`, what `status` shows) follows progress too; the
  * journal changes only at checkpoints, so progress can never rewrite what recovery reads.
  */
+/** Operations a user may cancel: the ones that wait on a runtime and can roll back. A stop is not (`stop --force` is its quick form). */
+const CANCELLABLE = new Set(['start', 'restart', 'upgrade']);
+
 export class OperationRunner {
   current: OperationStatus | null = null;
   private header: Record<string, unknown> = {};
+  private abort: AbortController | null = null;
 
   constructor(
     private readonly files: { lock: string; journal: string },
@@ -41,7 +45,7 @@ export class OperationRunner {
       const o = this.current;
       return Promise.reject(
         new AnimaError('EBUSY', `Another operation "${o.kind}" in progress since ${o.startedAt} by pid ${o.pid ?? process.pid} on this home`, {
-          hint: 'Wait for it to finish; `animactl status` shows its progress.',
+          hint: CANCELLABLE.has(o.kind) ? 'Wait for it to finish (`animactl status` shows its progress), or cancel it with `animactl cancel`.' : 'Wait for it to finish; `animactl status` shows its progress.',
           details: { operation: o.kind, startedAt: o.startedAt, pid: o.pid },
         }),
       );
@@ -54,6 +58,7 @@ export class OperationRunner {
     }
     // Set synchronously, before anything awaits: a request arriving next finds it and is refused.
     this.current = { kind, startedAt: lock.holder.startedAt, step: null, pid: process.pid };
+    this.abort = new AbortController();
     this.header = { kind, startedAt: lock.holder.startedAt, pid: process.pid };
     this.write(initial ?? { step: null });
     if (initial) this.current.step = initial.step;
@@ -62,10 +67,24 @@ export class OperationRunner {
       .then(fn)
       .finally(() => {
         this.current = null;
+        this.abort = null;
         rmSync(this.files.journal, { force: true });
         lock.release();
         this.onChange();
       });
+  }
+
+  /** Aborted when the user cancels the running operation; the steps that wait on a runtime watch it. */
+  get signal(): AbortSignal | undefined {
+    return this.abort?.signal;
+  }
+
+  /** Asks the running operation to stop where it waits; it then winds down (an upgrade rolls back). */
+  cancel(): { kind: string; startedAt: string } | null {
+    const o = this.current;
+    if (!o || !this.abort || !CANCELLABLE.has(o.kind) || this.abort.signal.aborted) return null;
+    this.abort.abort();
+    return { kind: o.kind, startedAt: o.startedAt };
   }
 
   /** What the user sees as the current step; not durable. */

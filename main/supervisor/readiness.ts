@@ -5,7 +5,12 @@ import { tailLines } from '../core/log-tail';
 import type { Service } from './service';
 
 /** Resolves once a just-launched service is ready; throws ESTART (with its log's last lines) when it won't be. */
-export type ReadinessProbe = (svc: Service) => Promise<void>;
+export type ReadinessProbe = (svc: Service, signal?: AbortSignal) => Promise<void>;
+
+/** The user cancelled while we waited: the service goes, and the operation winds down like after a failure. */
+export function cancelled(what: string): AnimaError {
+  return new AnimaError('ECANCELLED', `Cancelled by the user while ${what}`);
+}
 
 export interface ProbeTarget {
   service: string;
@@ -43,10 +48,14 @@ export function foreignListener(res: HttpResult, svc: Service, o: Ownership): st
 
 /** Web is ready when GET /api/health answers 200 (runtime contract §3), from the service we started. */
 export function healthProbe(t: ProbeTarget, url: string, timeoutMs: number, ownership: Ownership): ReadinessProbe {
-  return async (svc) => {
+  return async (svc, signal) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!svc.alive) throw startFailure(t, 'exited while starting');
+      if (signal?.aborted) {
+        await svc.terminate(5000);
+        throw cancelled(`waiting for ${t.service} ${t.version} to answer /api/health`);
+      }
       let res: HttpResult | null = null;
       try {
         res = await httpGet(url, 1000);
@@ -71,8 +80,12 @@ export function healthProbe(t: ProbeTarget, url: string, timeoutMs: number, owne
 
 /** The agent has no health endpoint: it counts as running once it has survived its first moments. */
 export function survivalProbe(t: ProbeTarget, ms: number): ReadinessProbe {
-  return async (svc) => {
+  return async (svc, signal) => {
     await delay(ms);
+    if (signal?.aborted) {
+      await svc.terminate(5000);
+      throw cancelled(`starting ${t.service} ${t.version}`);
+    }
     if (!svc.alive) throw startFailure(t, 'exited while starting');
   };
 }

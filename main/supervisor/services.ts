@@ -39,6 +39,8 @@ const AGENT_SURVIVAL_MS = 300;
 export class Services {
   readonly web: ManagedService;
   readonly agent: ManagedService;
+  /** The port web was started on by this supervisor: what runs, whatever config.json says since. */
+  webPort: number | null = null;
 
   constructor(private readonly o: ServicesOptions) {
     this.web = new ManagedService('web', { ...o.deps, logFile: o.paths.log('web') });
@@ -79,26 +81,28 @@ export class Services {
     }
   }
 
-  async startAll(ctx: Context, version: string): Promise<void> {
+  /** `signal`: the user may cancel while we wait for readiness (never passed by a rollback, which must finish). */
+  async startAll(ctx: Context, version: string, signal?: AbortSignal): Promise<void> {
     if (!ctx.config.runtime.source && !readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
     for (const s of this.all) s.want('running');
-    if (this.web.proc.state !== 'running') await this.startOne(ctx, 'web', version);
-    if (this.agent.proc.state !== 'running') await this.startOne(ctx, 'agent', version);
+    if (this.web.proc.state !== 'running') await this.startOne(ctx, 'web', version, signal);
+    if (this.agent.proc.state !== 'running') await this.startOne(ctx, 'agent', version, signal);
   }
 
-  async startOne(ctx: Context, name: ServiceName, version: string): Promise<void> {
+  async startOne(ctx: Context, name: ServiceName, version: string, signal?: AbortSignal): Promise<void> {
     const target = { service: name, version, logFile: ctx.paths.log(name) };
     if (name === 'web') {
       this.o.report('starting', `Starting web ${version} on port ${ctx.webPort}`, { service: 'web', version });
       await assertPortFree(ctx.webPort);
+      this.webPort = ctx.webPort;
       // New at each start: only the service launched now can echo it (runtime contract §2).
       const nonce = randomBytes(16).toString('hex');
       const spec = launchSpec(ctx, 'web', version, this.o.env);
       spec.env = { ...spec.env, ANIMA_WEB_NONCE: nonce };
-      await this.web.start(spec, healthProbe(target, `http://127.0.0.1:${ctx.webPort}/api/health`, this.o.webStartTimeoutMs, { port: ctx.webPort, nonce }));
+      await this.web.start(spec, healthProbe(target, `http://127.0.0.1:${ctx.webPort}/api/health`, this.o.webStartTimeoutMs, { port: ctx.webPort, nonce }), signal);
     } else {
       this.o.report('starting', `Starting agent ${version}`, { service: 'agent', version });
-      await this.agent.start(launchSpec(ctx, 'agent', version, this.o.env), survivalProbe(target, AGENT_SURVIVAL_MS));
+      await this.agent.start(launchSpec(ctx, 'agent', version, this.o.env), survivalProbe(target, AGENT_SURVIVAL_MS), signal);
     }
   }
 

@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { AnimaError, messageOf } from '../core/errors';
-import { readFailedUpgrade } from '../core/update-check';
+import { AnimaError } from '../core/errors';
 import { createContext, type Context, type Overrides } from '../core/context';
-import { currentVersion } from '../core/runtime-store';
 import { rotateIfLarge, tailLines } from '../core/log-tail';
 import { verifyRuntime, type Snapshot } from '../core/verify';
 import { parseSettingValue, setSetting, updateConfig } from '../core/config';
 import type { Config } from '../shared/settings';
-import type { AutoUpgradePlan, Check, HomeStatus, ServiceStatus, UpdateState, VerifyResult } from '../shared/status';
-import { decideAutoUpgrade } from './auto-upgrade';
+import type { Check, HomeStatus, UpdateState, VerifyResult } from '../shared/status';
+import { homeStatus } from './status-report';
+import { AutoUpgrader } from './auto-upgrade';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../shared/control-protocol';
 import type { RestartPolicy } from './restart-policy';
 import { OperationRunner } from './operation-runner';
@@ -43,8 +42,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   private recheckedFor: string | null = null;
   private lastContext: Context;
   private housekeeping: NodeJS.Timeout;
-  private autoTimer: NodeJS.Timeout;
-  private auto: { plan: AutoUpgradePlan | null; idleSince: number | null; last?: UpdateState['lastAutoUpgrade'] } = { plan: null, idleSince: null };
+  private readonly auto: AutoUpgrader;
   /** The operation a killed predecessor left in its journal, until it is settled. */
   private interrupted: Interrupted = null;
   private recovery: Promise<unknown> = Promise.resolve();
@@ -71,8 +69,16 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     this.offer = new UpdateOffer();
     this.housekeeping = setInterval(() => this.rotateLogs(), 30_000);
     this.housekeeping.unref();
-    this.autoTimer = setInterval(() => this.tickAutoUpgrade(), opts.autoUpgradeTickMs ?? 10_000);
-    this.autoTimer.unref();
+    this.auto = new AutoUpgrader({
+      context: () => createContext({ home: opts.home }, opts.env),
+      offer: (ctx) => this.offer.state(ctx, this.services.runningVersion),
+      agent: () => ({ proc: this.services.agent.proc, activity: this.services.agentActivity() }),
+      busy: () => this.ops.busy,
+      upgrade: (version) => this.upgrade({ version }),
+      progress: (step, message, data) => this.progress(step, message, data, { asStep: false }),
+      onChange: () => this.emitState(),
+      tickMs: opts.autoUpgradeTickMs ?? 10_000,
+    });
   }
 
   get ctx(): Context {
@@ -127,22 +133,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     } catch {
       // A config.json broken by hand: keep reporting with the last good one.
     }
-    const activity = this.services.agentActivity();
-    const svc = (s: ManagedService): ServiceStatus => ({ state: s.proc.state, pid: s.proc.pid, startedAt: s.proc.startedAt, ...(s.proc.error ? { error: s.proc.error } : {}) });
-    const { web, agent } = this.services;
-    return {
-      home: ctx.home,
-      environment: ctx.environment,
-      channel: ctx.channel,
-      runtime: { package: ctx.packageName, version: this.services.runningVersion ?? currentVersion(ctx.paths), pinned: ctx.config.runtime.version ?? null },
-      services: {
-        web: { ...svc(web), url: `http://127.0.0.1:${ctx.webPort}` },
-        agent: { ...svc(agent), ...(agent.proc.alive ? { active: activity.active ?? 0, queued: activity.queued ?? 0 } : {}) },
-      },
-      supervisor: { pid: process.pid },
-      operation: this.ops.current,
-      update: this.updateState(ctx),
-    };
+    return homeStatus(ctx, this.services, this.ops.current, this.updateState(ctx));
   }
 
   private updateState(ctx: Context): UpdateState | null {
@@ -191,7 +182,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       }
       const version = await this.ensureRuntime(ctx, params.version);
       try {
-        await this.services.startAll(ctx, version);
+        await this.services.startAll(ctx, version, this.ops.signal);
       } catch (e) {
         // No half start: what this start launched goes again (what already ran before it stays).
         await this.services.stopLaunchedSince(running);
@@ -226,7 +217,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     const version = await this.ensureRuntime(ctx);
     const before = await this.snapshot(ctx);
     const forced = await this.stopServices(force);
-    await this.startServices(ctx, version);
+    await this.startServices(ctx, version, this.ops.signal);
     const result = await this.verifyNow(ctx, version, before);
     const failed = result.checks.filter((c) => !c.ok);
     return {
@@ -295,8 +286,19 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     return ensureRuntime(ctx, requested, { progress: (step, message, data) => this.progress(step, message, data), protect: this.services.runningVersions() });
   }
 
-  startServices(ctx: Context, version: string): Promise<void> {
-    return this.services.startAll(ctx, version);
+  startServices(ctx: Context, version: string, signal?: AbortSignal): Promise<void> {
+    return this.services.startAll(ctx, version, signal);
+  }
+
+  get cancelSignal(): AbortSignal | undefined {
+    return this.ops.signal;
+  }
+
+  /** The user's way out of an operation that waits (a web service that never gets healthy): it winds down like a failure. */
+  cancel(): { cancelled: { kind: string; startedAt: string } | null } {
+    const cancelled = this.ops.cancel();
+    if (cancelled) this.progress('cancelling', `Cancelling ${cancelled.kind} (started ${cancelled.startedAt}): it stops waiting and winds down`, { ...cancelled }, { asStep: false });
+    return { cancelled };
   }
 
   stopServices(force: boolean): Promise<string | null> {
@@ -310,7 +312,8 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult> {
     this.progress('verifying', `Verifying ${version}`);
     return verifyRuntime({
-      url: `http://127.0.0.1:${ctx.webPort}`,
+      // What runs: a port changed in config.json takes effect only at the next start.
+      url: `http://127.0.0.1:${(this.services.web.proc.alive ? this.services.webPort : null) ?? ctx.webPort}`,
       home: ctx.home,
       environment: ctx.environment,
       expectedVersion: version,
@@ -319,48 +322,6 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       before,
       onCheck: (c: Check) => this.progress('verifying', `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`, { check: c }),
     });
-  }
-
-  /**
-   * Automatic upgrades (updates.auto when-idle): publishes the plan ("will upgrade to X
-   * when agents are idle") and, once the agent has been idle long enough, runs the same
-   * transaction as the one click, to the offered version only.
-   */
-  private tickAutoUpgrade(): void {
-    let ctx: Context;
-    try {
-      ctx = createContext({ home: this.opts.home }, this.opts.env);
-    } catch {
-      return; // A config.json broken by hand: nothing happens by itself until it is fixed.
-    }
-    const agent = this.services.agent.proc;
-    const a = this.services.agentActivity();
-    // Idle only by the running agent's own word: a runtime that keeps no status file is never upgraded by itself.
-    const known = agent.state === 'running' && a.pid === agent.pid;
-    const d = decideAutoUpgrade({
-      settings: ctx.config.updates,
-      offer: this.offer.state(ctx, this.services.runningVersion),
-      failedVersion: readFailedUpgrade(ctx)?.version ?? null,
-      agent: { running: known, active: a.active ?? 0, queued: a.queued ?? 0 },
-      idleSince: this.auto.idleSince,
-      now: Date.now(),
-    });
-    const changed = JSON.stringify(d.plan) !== JSON.stringify(this.auto.plan);
-    this.auto = { ...this.auto, plan: d.plan, idleSince: d.idleSince };
-    if (changed) this.emitState();
-    if (!d.plan || !d.go || this.ops.busy) return;
-    const to = d.plan.target;
-    this.progress('auto-upgrade', `Agents have been idle for ${d.plan.idleMinutes} min: upgrading to ${to} by itself (updates.auto is when-idle)`, { to }, { asStep: false });
-    void this.upgrade({ version: to })
-      .then(
-        (o) => ({ to, ok: o.ok, message: o.message }),
-        (e) => ({ to, ok: false, message: messageOf(e) }),
-      )
-      .then((r) => {
-        this.auto = { ...this.auto, last: { ...r, at: new Date().toISOString() } };
-        this.progress('auto-upgrade-done', r.message, { ...r }, { asStep: false });
-        this.emitState();
-      });
   }
 
   /** A crash restart: an operation of its own, so it never overlaps a user's. */
@@ -383,7 +344,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   dispose(): void {
     clearInterval(this.housekeeping);
-    clearInterval(this.autoTimer);
+    this.auto.dispose();
     this.services.dispose();
   }
 }

@@ -11,6 +11,7 @@ import { tailLines } from '../core/log-tail';
 import type { Snapshot } from '../core/verify';
 import type { VerifyResult } from '../shared/status';
 import type { OperationOutcome, ParamsOf } from '../shared/control-protocol';
+import { cancelled } from './readiness';
 import { UpgradeRecordSchema, type UpgradeFailure, type UpgradePhase, type UpgradeStep, type UpgradeTarget } from './upgrade-phase';
 
 /**
@@ -27,7 +28,9 @@ export interface UpgradeHost {
   anyServiceAlive(): boolean;
   snapshot(ctx: Context): Promise<Snapshot>;
   stopServices(force: boolean): Promise<string | null>;
-  startServices(ctx: Context, version: string): Promise<void>;
+  startServices(ctx: Context, version: string, signal?: AbortSignal): Promise<void>;
+  /** Aborted when the user cancels: the forward steps watch it; a rollback never does. */
+  readonly cancelSignal: AbortSignal | undefined;
   verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult>;
   restartInPlace(ctx: Context, force: boolean): Promise<OperationOutcome>;
   setConfig(key: string, value: string): unknown;
@@ -54,6 +57,7 @@ function describeFailure(e: unknown, ctx: Context): UpgradeFailure {
     const c = e.result.checks.find((x) => !x.ok)!;
     return { check: c.name, detail: c.detail, logTail: tailLines(ctx.paths.log('web'), 20).join('\n') };
   }
+  if (isAnimaError(e) && e.code === 'ECANCELLED') return { check: 'cancelled', detail: e.message };
   if (isAnimaError(e) && e.code === 'ESTART') {
     const service = String(e.details?.service ?? 'service');
     return { check: `start-${service}`, detail: e.message.split('\n')[0], logTail: String(e.details?.logTail ?? '') };
@@ -124,6 +128,10 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
         ...(still ? { checks: still.checks } : {}),
       };
     }
+    if (host.cancelSignal?.aborted) {
+      host.progress('failed', `Upgrade to ${target} cancelled before anything was stopped`);
+      return { operation: 'upgrade', ok: false, message: `Upgrade to ${target} cancelled before anything was stopped; ${from ?? 'nothing'} ${wasRunning ? 'keeps running' : 'stays installed'}.`, version: from, failure: { check: 'cancelled', detail: 'cancelled by the user' } };
+    }
     const t: UpgradeTarget = { from, wasRunning, to: installed.version, before: await host.snapshot(ctx) };
     const { to } = t;
     await host.checkpoint({ ...t, step: 'installed' });
@@ -135,7 +143,8 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
       pinAndSwap(ctx, to);
       await host.checkpoint({ ...t, step: 'switched' });
       const next = host.contextFor(params);
-      await host.startServices(next, to);
+      await host.startServices(next, to, host.cancelSignal);
+      if (host.cancelSignal?.aborted) throw cancelled(`starting ${to}`);
       await host.checkpoint({ ...t, step: 'verifying' });
       const result = await host.verifyNow(next, to, t.before);
       if (!result.ok) throw new VerificationFailed(result);
@@ -157,7 +166,8 @@ async function rollback(host: UpgradeHost, ctx: Context, t: UpgradeTarget, failu
   const { from, to, before, wasRunning } = t;
   await host.checkpoint({ ...t, step: 'rolling-back', failure });
   host.progress('rolling-back', `Upgrade to ${to} failed (${failure.check}: ${failure.detail}); putting ${from ?? 'the previous state'} back`, { failure });
-  recordFailedUpgrade(ctx, { version: to, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
+  // A cancel says nothing about the version: it stays offered.
+  if (failure.check !== 'cancelled') recordFailedUpgrade(ctx, { version: to, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
   await host.stopServices(false);
   // Nothing runs from the failed version any more, and it is never current again: it goes
   // now rather than lingering past keepVersions until the next good upgrade.
