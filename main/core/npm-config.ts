@@ -28,7 +28,10 @@ export async function loadNpmConfig(cwd: string, env: NodeJS.ProcessEnv = proces
     npmPath: dirname(require.resolve('@npmcli/config/package.json')),
     argv: [],
     cwd,
-    env,
+    // A copy: load() ends with setEnvs(), which writes npm_config_* (registry URLs with
+    // their passwords, proxies) and HOME into the object it is given. On process.env that
+    // would hand them to every process we start afterwards.
+    env: { ...env },
     execPath: process.execPath,
     warn: false,
   });
