@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +10,10 @@ import { writeJsonAtomic, fsyncDir } from './atomic';
 import { updateConfig } from './config';
 import type { Context } from './context';
 import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
-import { loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
+import { scrubbedEnv } from './child-env';
+import { redactError } from './redact';
+import { nodeCommand } from './supervisor-process';
+import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
   type InstallRecord,
@@ -243,10 +248,9 @@ async function installDependencies(registry: RegistryTarget, packageName: string
       writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
     }
     if (addedLock) copyFileSync(shrinkwrap, lock);
-    const { default: Arborist } = await import('@npmcli/arborist');
-    const arb = new Arborist({ ...pacoteOptions(registry, packageName), path: dir, audit: false, fund: false } as ConstructorParameters<typeof Arborist>[0]);
-    await arb.reify({ omit: ['dev'], save: false, audit: false, fund: false } as Parameters<typeof arb.reify>[0]);
+    await reifyInChild(dependencyOptions(registry), dir);
   } catch (e) {
+    redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
     const missing = errorCode(e) === 'E404' ? ((e as { pkgid?: string }).pkgid ?? decodeURIComponent(/GET \S+\/(\S+?) /.exec(messageOf(e))?.[1] ?? '?')) : null;
     const err = missing
@@ -262,3 +266,56 @@ async function installDependencies(registry: RegistryTarget, packageName: string
     if (addedLock) rmSync(lock, { force: true });
   }
 }
+
+/**
+ * Arborist in a child process whose environment is the services' allowlist. Dependencies'
+ * install scripts run as npm runs them, but @npmcli/run-script hands them
+ * `{ ...process.env }` of whoever runs Arborist: in the CLI or the supervisor that holds
+ * the user's tokens, npm_config_* with registry passwords, proxy credentials. The npm
+ * options (credentials keyed per registry included) travel on stdin, never in the
+ * environment or the command line, which other local users can read.
+ */
+function reifyInChild(options: Record<string, unknown>, dir: string): Promise<void> {
+  const node = nodeCommand();
+  const child = spawn(node.command, ['-e', REIFY_CHILD], {
+    env: { ...scrubbedEnv(process.env), ...node.env },
+    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  let result = '';
+  let stderr = '';
+  child.stdio[3]!.on('data', (d) => (result += d));
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  child.stdin!.end(JSON.stringify({ arborist: createRequire(__filename).resolve('@npmcli/arborist'), options: { ...options, path: dir, audit: false, fund: false } }));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) return resolve();
+      let err: { message?: string } | undefined;
+      try {
+        err = JSON.parse(result).error;
+      } catch {
+        err = undefined;
+      }
+      reject(Object.assign(new Error(err?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), err ?? {}));
+    });
+  });
+}
+
+// Runs in the child: read the options, reify like `npm install --omit=dev`, report a failure's
+// code and message (and the package a 404 was about) as JSON on fd 3.
+const REIFY_CHILD = `
+let input = '';
+process.stdin.on('data', (d) => (input += d)).on('end', async () => {
+  const { arborist, options } = JSON.parse(input);
+  try {
+    const Arborist = require(arborist);
+    await new Arborist(options).reify({ omit: ['dev'], save: false, audit: false, fund: false });
+    process.exit(0);
+  } catch (e) {
+    const pick = ({ message, code, pkgid, statusCode, type, errno }) => ({ message: String(message), code, pkgid, statusCode, type, errno });
+    require('node:fs').writeSync(3, JSON.stringify({ error: pick(e || {}) }));
+    process.exit(1);
+  }
+});
+`;
