@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type pacote from 'pacote';
 import semver from 'semver';
+import ssri from 'ssri';
 import { AnimaError, UsageError, errorCode, messageOf } from './errors';
 import { writeJsonAtomic, fsyncDir } from './atomic';
 import { updateConfig } from './config';
@@ -192,29 +193,47 @@ export function reconcileCurrent(ctx: Context): boolean {
 }
 
 /**
- * Streams the tarball once to count bytes for progress (this also verifies its
- * integrity and fills the cache), then extracts from the cache. Extraction goes
- * into the staging folder only: pacote leaves a partial folder behind on failure.
+ * Downloads the tarball (counting bytes for progress), verifies it against the registry's
+ * sha512, stores it in npm's content cache, then extracts it from there into the staging
+ * folder (pacote leaves a partial folder behind on failure).
+ *
+ * The download bypasses make-fetch-happen's HTTP cache on purpose: when a tarball arrives
+ * without content-length (chunked) and fails its integrity check, the cache's write
+ * pipeline emits EINTEGRITY on a stream nobody listens to, an uncaught exception that
+ * killed the CLI. We verify the bytes ourselves and put them into the cache by their
+ * digest, where pacote looks first: extraction, and a later reinstall with the registry
+ * down, read them from there.
  */
 async function download(registry: RegistryTarget, r: ResolvedVersion, stage: string, progress: (p: InstallProgress) => void): Promise<void> {
-  const opts = pacoteOptions(registry, r.name, { integrity: r.integrity, resolved: r.resolved }) as pacote.Options;
+  const opts = pacoteOptions(registry, r.name, { integrity: r.integrity, resolved: r.resolved }) as pacote.Options & { cache?: string };
   const spec = `${r.name}@${r.version}`;
   const total = Number((r.manifest.dist as Record<string, unknown> | undefined)?.size) || undefined;
-  let bytes = 0;
-  let lastReport = 0;
   const pacote = await loadPacote();
+  const cacache = await import('cacache');
   try {
-    progress({ step: 'downloading', version: r.version, bytes, total });
-    await pacote.tarball.stream(spec, async (stream) => {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        if (bytes - lastReport > 64 * 1024) {
-          lastReport = bytes;
-          progress({ step: 'downloading', version: r.version, bytes, total });
+    progress({ step: 'downloading', version: r.version, bytes: 0, total });
+    if (!opts.cache || !(await cacache.get.hasContent(opts.cache, r.integrity))) {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      let lastReport = 0;
+      await pacote.tarball.stream(spec, async (stream) => {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          chunks.push(chunk);
+          bytes += chunk.length;
+          if (bytes - lastReport > 64 * 1024) {
+            lastReport = bytes;
+            progress({ step: 'downloading', version: r.version, bytes, total });
+          }
         }
+      }, { ...opts, cache: undefined, preferOnline: true } as pacote.Options);
+      const data = Buffer.concat(chunks);
+      // Checked here whatever the transport did: a mismatch is EINTEGRITY, thrown, never emitted.
+      if (!ssri.checkData(data, r.integrity)) {
+        throw Object.assign(new Error(`${spec}: the tarball (${bytes} bytes) does not match ${r.integrity}`), { code: 'EINTEGRITY' });
       }
-    }, opts);
-    progress({ step: 'downloading', version: r.version, bytes, total: total ?? bytes });
+      if (opts.cache) await cacache.put(opts.cache, `anima:tarball:${r.resolved}`, data, { integrity: r.integrity });
+      progress({ step: 'downloading', version: r.version, bytes, total: total ?? bytes });
+    }
     mkdirSync(stage, { recursive: true });
     await pacote.extract(spec, stage, { ...opts, preferOffline: true } as pacote.Options);
   } catch (e) {
@@ -305,6 +324,14 @@ function reifyInChild(options: Record<string, unknown>, dir: string): Promise<vo
 // Runs in the child: read the options, reify like `npm install --omit=dev`, report a failure's
 // code and message (and the package a 404 was about) as JSON on fd 3.
 const REIFY_CHILD = `
+const report = (e) => {
+  const { message, code, pkgid, statusCode, type, errno } = e || {};
+  require('node:fs').writeSync(3, JSON.stringify({ error: { message: String(message), code, pkgid, statusCode, type, errno } }));
+  process.exit(1);
+};
+// make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
+// (a chunked tarball): in this throwaway process that is the answer, not a crash.
+process.on('uncaughtException', report);
 let input = '';
 process.stdin.on('data', (d) => (input += d)).on('end', async () => {
   const { arborist, options } = JSON.parse(input);
@@ -313,9 +340,7 @@ process.stdin.on('data', (d) => (input += d)).on('end', async () => {
     await new Arborist(options).reify({ omit: ['dev'], save: false, audit: false, fund: false });
     process.exit(0);
   } catch (e) {
-    const pick = ({ message, code, pkgid, statusCode, type, errno }) => ({ message: String(message), code, pkgid, statusCode, type, errno });
-    require('node:fs').writeSync(3, JSON.stringify({ error: pick(e || {}) }));
-    process.exit(1);
+    report(e);
   }
 });
 `;

@@ -2,7 +2,7 @@ import type pacote from 'pacote';
 import semver from 'semver';
 import { AnimaError, UsageError, errorCode, messageOf } from './errors';
 import { loadNpmConfig, type NpmConfig } from './npm-config';
-import { redactError, redactUrl } from './redact';
+import { redact, redactError, redactUrl } from './redact';
 import type { DistTags } from './update-policy';
 
 /** pacote costs more to load than the rest of the CLI: only the commands that talk to a registry pay for it. */
@@ -173,20 +173,46 @@ export async function fetchPackument(target: RegistryTarget, packageName: string
  * Resolves an exact version or a dist-tag to one published version with its tarball's
  * integrity. Full metadata: the abbreviated form registries serve by default drops
  * the `anima` block the contract needs.
+ *
+ * What the registry answers is checked before anything uses it: the version must be an
+ * exact semver equal to the one asked for (or the dist-tag's target), since it becomes a
+ * folder name (`1.0.0/../../x` would be a path); and the tarball must be pinned by sha512,
+ * as npm's own lockfiles are (a sha1 `shasum` alone is too weak to trust).
  */
 export async function resolveVersion(target: RegistryTarget, packageName: string, spec: string, opts: { preferOffline?: boolean } = {}): Promise<ResolvedVersion> {
   let m: Record<string, unknown> & { version: string; _resolved?: string; _integrity?: string };
+  let expected = spec;
   try {
-    m = (await (await loadPacote()).manifest(`${packageName}@${spec}`, pacoteOptions(target, packageName, { fullMetadata: true, ...(opts.preferOffline ? { preferOffline: true } : {}) }) as pacote.Options)) as unknown as typeof m;
+    const pacote = await loadPacote();
+    // One packument for both reads, so the dist-tag and the manifest come from the same answer.
+    const options = pacoteOptions(target, packageName, { fullMetadata: true, packumentCache: new Map(), ...(opts.preferOffline ? { preferOffline: true } : {}) }) as pacote.Options;
+    if (semver.valid(spec) !== spec) {
+      const tags = ((await pacote.packument(packageName, options)) as unknown as { 'dist-tags'?: Record<string, unknown> })['dist-tags'];
+      const tagged = tags?.[spec];
+      if (typeof tagged === 'string') expected = tagged;
+    }
+    m = (await pacote.manifest(`${packageName}@${spec}`, options)) as unknown as typeof m;
   } catch (e) {
     throw registryError(e, target, packageName, spec);
   }
-  if (!m._resolved || !m._integrity) {
-    throw new AnimaError('EREGISTRY_BAD_RESPONSE', `The registry ${target.url} gave no tarball or integrity for ${packageName}@${m.version}`, {
-      details: { registry: target.url, package: packageName, version: m.version },
+  const details = { registry: target.url, package: packageName, spec };
+  if (typeof m.version !== 'string' || semver.valid(m.version) !== m.version || m.version !== expected) {
+    throw new AnimaError('EREGISTRY_BAD_RESPONSE', `The registry ${target.url} answered version ${JSON.stringify(redact(String(m.version)).slice(0, 100))} when ${packageName}@${spec} was asked for`, {
+      hint: 'Nothing was installed. The registry is misbehaving or tampered with; ask its owner.',
+      details: { ...details, answered: String(m.version).slice(0, 100), expected },
     });
   }
-  return { name: packageName, version: m.version, resolved: m._resolved, integrity: m._integrity, manifest: m };
+  if (!m._resolved || !m._integrity) {
+    throw new AnimaError('EREGISTRY_BAD_RESPONSE', `The registry ${target.url} gave no tarball or integrity for ${packageName}@${m.version}`, { details });
+  }
+  const sha512 = String(m._integrity).split(/\s+/).filter((h) => h.startsWith('sha512-'));
+  if (sha512.length === 0) {
+    throw new AnimaError('EINTEGRITY_WEAK', `The registry ${target.url} offers only a ${String(m._integrity).split('-')[0]} checksum for ${packageName}@${m.version}; a sha512 integrity is required`, {
+      hint: 'Nothing was installed. Republish the package with a current npm (it records sha512), or use a registry that serves `dist.integrity`.',
+      details,
+    });
+  }
+  return { name: packageName, version: m.version, resolved: m._resolved, integrity: sha512.join(' '), manifest: m };
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ERR_SOCKET_TIMEOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
