@@ -35,9 +35,19 @@ export async function loadNpmConfig(cwd: string, env: NodeJS.ProcessEnv = proces
     execPath: process.execPath,
     warn: false,
   });
-  await config.load();
+  // Flattening the user-agent writes process.env.npm_config_user_agent directly, whatever
+  // env was given: put back what was there, so nothing we start inherits npm's settings.
+  const userAgent = process.env.npm_config_user_agent;
+  let flat: Record<string, unknown>;
+  try {
+    await config.load();
+    flat = { ...config.flat };
+  } finally {
+    if (userAgent === undefined) delete process.env.npm_config_user_agent;
+    else process.env.npm_config_user_agent = userAgent;
+  }
   return {
-    flat: { ...config.flat },
+    flat,
     sourceOf(key) {
       const where: string | null = config.find(key);
       if (!where) return { where: 'default' };

@@ -6,10 +6,11 @@
 //   world-readable home is made private;
 // - a pid file without a start time is never adopted nor signalled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { readJson, serviceProcesses, startWorld, type CliResult, type World } from '../helpers/world';
+import { loadNpmConfig } from '../../main/core/npm-config';
 
 const PASSWORD = 'S3CRET-pw-7f3a';
 const SECRETS: NodeJS.ProcessEnv = {
@@ -153,5 +154,20 @@ describe('secrets and a private home', () => {
     } finally {
       stranger.kill('SIGKILL');
     }
+  });
+
+  it('reading the npm config writes nothing into the environment (npm\'s setEnvs would export registry URLs, passwords included)', async () => {
+    const user = join(world.tmp, 'npmrc-user');
+    mkdirSync(user, { recursive: true });
+    writeFileSync(join(user, '.npmrc'), `registry=${withCredentials(world.registry.url)}\nproxy=http://bob:${PASSWORD}@127.0.0.1:9/\n`);
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: user };
+    const before = { ...env };
+    const processBefore = { ...process.env };
+    const npm = await loadNpmConfig(user, env);
+    expect(npm.flat.registry).toBe(withCredentials(world.registry.url));
+    expect(env).toEqual(before);
+    await loadNpmConfig(user);
+    const changed = Object.keys({ ...process.env, ...processBefore }).filter((k) => process.env[k] !== processBefore[k]);
+    expect(changed).toEqual([]);
   });
 });
