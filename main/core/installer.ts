@@ -12,7 +12,7 @@ import { updateConfig } from './config';
 import type { Context } from './context';
 import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
 import { scrubbedEnv } from './child-env';
-import { redactError } from './redact';
+import { redactError, redactUrl } from './redact';
 import { nodeCommand } from './supervisor-process';
 import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import {
@@ -108,7 +108,8 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
       package: packageName,
       version: resolved.version,
       integrity: resolved.integrity,
-      resolved: resolved.resolved,
+      // A record of the home: the tarball URL as it may be shown (a registry may put credentials in it).
+      resolved: redactUrl(resolved.resolved),
       registry: registry.url,
       installedAt: new Date().toISOString(),
     };
