@@ -5,9 +5,11 @@ import { randomBytes } from 'node:crypto';
 /**
  * Replaces a file so that a reader (or a crash) sees either the old bytes or the
  * new ones, never a torn file: write a sibling, fsync it, rename over, fsync the dir.
+ * Private by default (0600, folders it creates 0700): what we write in a home (config,
+ * records, pid files) is nobody else's business on a shared machine.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', mode);
   try {

@@ -1,8 +1,7 @@
 import { layout, resolveHome, type HomeLayout } from './home';
 import { readConfig, environmentOf } from './config';
 import { DEFAULT_WEB_PORT, type Config, type Channel, type Environment } from '../shared/settings';
-import { loadNpmConfig } from './npm-config';
-import type { RegistryTarget } from './registry';
+import { resolveRegistryTarget, type RegistryTarget } from './registry';
 import { UsageError } from './errors';
 
 /** What a command may override for one invocation (spec/cli.md: a flag beats the environment, which beats config.json). */
@@ -41,11 +40,6 @@ function parsePort(value: string, where: string): number {
   return n;
 }
 
-function checkUrl(value: string, where: string): string {
-  if (!/^https?:\/\//.test(value) || !URL.canParse(value)) throw new UsageError(`${where} must be an http(s) URL, got "${value}"`);
-  return value.endsWith('/') ? value : `${value}/`;
-}
-
 export function createContext(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env): Context {
   const home = resolveHome(overrides.home, env);
   const paths = layout(home);
@@ -67,26 +61,6 @@ export function createContext(overrides: Overrides = {}, env: NodeJS.ProcessEnv 
   };
 }
 
-async function resolveRegistry(home: string, config: Config, packageName: string, overrides: Overrides, env: NodeJS.ProcessEnv): Promise<RegistryTarget> {
-  const npm = await loadNpmConfig(home, env);
-  if (overrides.registry) return { url: checkUrl(overrides.registry, '--registry'), source: overrides.registrySource ?? 'the --registry flag', npm };
-  if (env.ANIMA_REGISTRY) return { url: checkUrl(env.ANIMA_REGISTRY, 'ANIMA_REGISTRY'), source: 'the ANIMA_REGISTRY environment variable', npm };
-  const scope = packageName.startsWith('@') ? packageName.split('/')[0] : null;
-  const scopedKey = scope ? `${scope}:registry` : null;
-  const fromNpm = (key: string) => {
-    const where = npm.sourceOf(key);
-    const url = npm.flat[key] as string | undefined;
-    return url ? { url: checkUrl(url, key), where } : null;
-  };
-  const scoped = scopedKey ? fromNpm(scopedKey) : null;
-  const plain = fromNpm('registry');
-  const describe = (key: string, w: { where: string; file?: string }) =>
-    w.where === 'env' ? `the npm_config_${key.replace(/[:@/]/g, '_')} environment variable` : w.file ? `${w.file} (${key})` : `npm's default (${key})`;
-  // The environment beats config.json, which beats .npmrc files and npm's default.
-  if (scoped && scoped.where.where === 'env') return { url: scoped.url, source: describe(scopedKey!, scoped.where), npm };
-  if (plain && plain.where.where === 'env') return { url: plain.url, source: describe('registry', plain.where), npm };
-  if (config.runtime.registry) return { url: checkUrl(config.runtime.registry, 'runtime.registry'), source: `${layout(home).config} (runtime.registry)`, npm };
-  if (scoped && scoped.where.where !== 'default') return { url: scoped.url, source: describe(scopedKey!, scoped.where), npm };
-  if (plain) return { url: plain.url, source: describe('registry', plain.where), npm };
-  return { url: 'https://registry.npmjs.org/', source: "npm's default", npm };
+function resolveRegistry(home: string, config: Config, packageName: string, overrides: Overrides, env: NodeJS.ProcessEnv): Promise<RegistryTarget> {
+  return resolveRegistryTarget(home, packageName, { registry: overrides.registry, registrySource: overrides.registrySource, configRegistry: config.runtime.registry, configFile: layout(home).config }, env);
 }

@@ -1,14 +1,20 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type pacote from 'pacote';
 import semver from 'semver';
+import ssri from 'ssri';
 import { AnimaError, UsageError, errorCode, messageOf } from './errors';
 import { writeJsonAtomic, fsyncDir } from './atomic';
 import { updateConfig } from './config';
 import type { Context } from './context';
 import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
-import { loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
+import { scrubbedEnv } from './child-env';
+import { redactError, redactUrl } from './redact';
+import { nodeCommand } from './supervisor-process';
+import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
   type InstallRecord,
@@ -102,7 +108,8 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
       package: packageName,
       version: resolved.version,
       integrity: resolved.integrity,
-      resolved: resolved.resolved,
+      // A record of the home: the tarball URL as it may be shown (a registry may put credentials in it).
+      resolved: redactUrl(resolved.resolved),
       registry: registry.url,
       installedAt: new Date().toISOString(),
     };
@@ -187,29 +194,47 @@ export function reconcileCurrent(ctx: Context): boolean {
 }
 
 /**
- * Streams the tarball once to count bytes for progress (this also verifies its
- * integrity and fills the cache), then extracts from the cache. Extraction goes
- * into the staging folder only: pacote leaves a partial folder behind on failure.
+ * Downloads the tarball (counting bytes for progress), verifies it against the registry's
+ * sha512, stores it in npm's content cache, then extracts it from there into the staging
+ * folder (pacote leaves a partial folder behind on failure).
+ *
+ * The download bypasses make-fetch-happen's HTTP cache on purpose: when a tarball arrives
+ * without content-length (chunked) and fails its integrity check, the cache's write
+ * pipeline emits EINTEGRITY on a stream nobody listens to, an uncaught exception that
+ * killed the CLI. We verify the bytes ourselves and put them into the cache by their
+ * digest, where pacote looks first: extraction, and a later reinstall with the registry
+ * down, read them from there.
  */
 async function download(registry: RegistryTarget, r: ResolvedVersion, stage: string, progress: (p: InstallProgress) => void): Promise<void> {
-  const opts = pacoteOptions(registry, r.name, { integrity: r.integrity, resolved: r.resolved }) as pacote.Options;
+  const opts = pacoteOptions(registry, r.name, { integrity: r.integrity, resolved: r.resolved }) as pacote.Options & { cache?: string };
   const spec = `${r.name}@${r.version}`;
   const total = Number((r.manifest.dist as Record<string, unknown> | undefined)?.size) || undefined;
-  let bytes = 0;
-  let lastReport = 0;
   const pacote = await loadPacote();
+  const cacache = await import('cacache');
   try {
-    progress({ step: 'downloading', version: r.version, bytes, total });
-    await pacote.tarball.stream(spec, async (stream) => {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        if (bytes - lastReport > 64 * 1024) {
-          lastReport = bytes;
-          progress({ step: 'downloading', version: r.version, bytes, total });
+    progress({ step: 'downloading', version: r.version, bytes: 0, total });
+    if (!opts.cache || !(await cacache.get.hasContent(opts.cache, r.integrity))) {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      let lastReport = 0;
+      await pacote.tarball.stream(spec, async (stream) => {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          chunks.push(chunk);
+          bytes += chunk.length;
+          if (bytes - lastReport > 64 * 1024) {
+            lastReport = bytes;
+            progress({ step: 'downloading', version: r.version, bytes, total });
+          }
         }
+      }, { ...opts, cache: undefined, preferOnline: true } as pacote.Options);
+      const data = Buffer.concat(chunks);
+      // Checked here whatever the transport did: a mismatch is EINTEGRITY, thrown, never emitted.
+      if (!ssri.checkData(data, r.integrity)) {
+        throw Object.assign(new Error(`${spec}: the tarball (${bytes} bytes) does not match ${r.integrity}`), { code: 'EINTEGRITY' });
       }
-    }, opts);
-    progress({ step: 'downloading', version: r.version, bytes, total: total ?? bytes });
+      if (opts.cache) await cacache.put(opts.cache, `anima:tarball:${r.resolved}`, data, { integrity: r.integrity });
+      progress({ step: 'downloading', version: r.version, bytes, total: total ?? bytes });
+    }
     mkdirSync(stage, { recursive: true });
     await pacote.extract(spec, stage, { ...opts, preferOffline: true } as pacote.Options);
   } catch (e) {
@@ -243,10 +268,9 @@ async function installDependencies(registry: RegistryTarget, packageName: string
       writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
     }
     if (addedLock) copyFileSync(shrinkwrap, lock);
-    const { default: Arborist } = await import('@npmcli/arborist');
-    const arb = new Arborist({ ...pacoteOptions(registry, packageName), path: dir, audit: false, fund: false } as ConstructorParameters<typeof Arborist>[0]);
-    await arb.reify({ omit: ['dev'], save: false, audit: false, fund: false } as Parameters<typeof arb.reify>[0]);
+    await reifyInChild(dependencyOptions(registry), dir);
   } catch (e) {
+    redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
     const missing = errorCode(e) === 'E404' ? ((e as { pkgid?: string }).pkgid ?? decodeURIComponent(/GET \S+\/(\S+?) /.exec(messageOf(e))?.[1] ?? '?')) : null;
     const err = missing
@@ -262,3 +286,62 @@ async function installDependencies(registry: RegistryTarget, packageName: string
     if (addedLock) rmSync(lock, { force: true });
   }
 }
+
+/**
+ * Arborist in a child process whose environment is the services' allowlist. Dependencies'
+ * install scripts run as npm runs them, but @npmcli/run-script hands them
+ * `{ ...process.env }` of whoever runs Arborist: in the CLI or the supervisor that holds
+ * the user's tokens, npm_config_* with registry passwords, proxy credentials. The npm
+ * options (credentials keyed per registry included) travel on stdin, never in the
+ * environment or the command line, which other local users can read.
+ */
+function reifyInChild(options: Record<string, unknown>, dir: string): Promise<void> {
+  const node = nodeCommand();
+  const child = spawn(node.command, ['-e', REIFY_CHILD], {
+    env: { ...scrubbedEnv(process.env), ...node.env },
+    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  let result = '';
+  let stderr = '';
+  child.stdio[3]!.on('data', (d) => (result += d));
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  child.stdin!.end(JSON.stringify({ arborist: createRequire(__filename).resolve('@npmcli/arborist'), options: { ...options, path: dir, audit: false, fund: false } }));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) return resolve();
+      let err: { message?: string } | undefined;
+      try {
+        err = JSON.parse(result).error;
+      } catch {
+        err = undefined;
+      }
+      reject(Object.assign(new Error(err?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), err ?? {}));
+    });
+  });
+}
+
+// Runs in the child: read the options, reify like `npm install --omit=dev`, report a failure's
+// code and message (and the package a 404 was about) as JSON on fd 3.
+const REIFY_CHILD = `
+const report = (e) => {
+  const { message, code, pkgid, statusCode, type, errno } = e || {};
+  require('node:fs').writeSync(3, JSON.stringify({ error: { message: String(message), code, pkgid, statusCode, type, errno } }));
+  process.exit(1);
+};
+// make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
+// (a chunked tarball): in this throwaway process that is the answer, not a crash.
+process.on('uncaughtException', report);
+let input = '';
+process.stdin.on('data', (d) => (input += d)).on('end', async () => {
+  const { arborist, options } = JSON.parse(input);
+  try {
+    const Arborist = require(arborist);
+    await new Arborist(options).reify({ omit: ['dev'], save: false, audit: false, fund: false });
+    process.exit(0);
+  } catch (e) {
+    report(e);
+  }
+});
+`;

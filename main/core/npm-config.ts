@@ -28,13 +28,26 @@ export async function loadNpmConfig(cwd: string, env: NodeJS.ProcessEnv = proces
     npmPath: dirname(require.resolve('@npmcli/config/package.json')),
     argv: [],
     cwd,
-    env,
+    // A copy: load() ends with setEnvs(), which writes npm_config_* (registry URLs with
+    // their passwords, proxies) and HOME into the object it is given. On process.env that
+    // would hand them to every process we start afterwards.
+    env: { ...env },
     execPath: process.execPath,
     warn: false,
   });
-  await config.load();
+  // Flattening the user-agent writes process.env.npm_config_user_agent directly, whatever
+  // env was given: put back what was there, so nothing we start inherits npm's settings.
+  const userAgent = process.env.npm_config_user_agent;
+  let flat: Record<string, unknown>;
+  try {
+    await config.load();
+    flat = { ...config.flat };
+  } finally {
+    if (userAgent === undefined) delete process.env.npm_config_user_agent;
+    else process.env.npm_config_user_agent = userAgent;
+  }
   return {
-    flat: { ...config.flat },
+    flat,
     sourceOf(key) {
       const where: string | null = config.find(key);
       if (!where) return { where: 'default' };

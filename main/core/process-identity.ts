@@ -8,7 +8,7 @@ import { errorCode } from './errors';
  */
 export interface ProcessRef {
   pid: number;
-  /** Opaque: equal strings mean the same process. null where the platform can't tell. */
+  /** Opaque: equal strings mean the same process. null when it could not be read: such a record is never trusted. */
   startTime: string | null;
 }
 
@@ -40,10 +40,24 @@ export function processStartTime(pid: number): string | null {
       return null;
     }
   }
-  if (process.platform === 'win32') return null;
+  if (process.platform === 'win32') return windowsCreationTime(pid);
   const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8' });
   const out = ps.stdout?.trim();
   return ps.status === 0 && out ? out : null;
+}
+
+/**
+ * Windows: the process creation time (100 ns ticks, UTC), which a reused pid can't share.
+ * PowerShell is slow to start (a few hundred ms) but this is asked for once per record.
+ */
+function windowsCreationTime(pid: number): string | null {
+  const ps = spawnSync(
+    'powershell.exe',
+    ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid} -ErrorAction Stop).StartTime.ToUniversalTime().Ticks`],
+    { encoding: 'utf8', windowsHide: true, timeout: 10_000 },
+  );
+  const out = ps.stdout?.trim();
+  return ps.status === 0 && out && /^\d+$/.test(out) ? `win:${out}` : null;
 }
 
 export function isAlive(pid: number): boolean {
@@ -65,9 +79,13 @@ export function refOf(pid: number): ProcessRef {
   return { pid, startTime: processStartTime(pid) };
 }
 
-/** True only if the process that was recorded is the one running under that pid now. */
+/**
+ * True only if the process that was recorded is the one running under that pid now. A
+ * record without a start time proves nothing (a hand-written or truncated pid file, a
+ * platform that couldn't tell): it is never ours, so never adopted and never signalled.
+ */
 export function isSameProcess(ref: ProcessRef): boolean {
+  if (typeof ref.startTime !== 'string' || ref.startTime === '') return false;
   if (!isAlive(ref.pid)) return false;
-  if (ref.startTime === null) return true;
   return processStartTime(ref.pid) === ref.startTime;
 }

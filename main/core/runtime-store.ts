@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { AnimaError, errorCode } from './errors';
 import { fsyncDir } from './atomic';
-import type { HomeLayout } from './home';
+import { securePrivateHome, type HomeLayout } from './home';
 import { liveProcess } from './pidfile';
 import { isAlive } from './process-identity';
 
@@ -155,6 +155,7 @@ export function pruneVersions(paths: HomeLayout, packageName: string, keep: numb
   return removed;
 }
 
+/** The home's folders, private (and an older, world-readable home made private). */
 export function ensureHomeDirs(paths: HomeLayout): void {
-  for (const d of [paths.home, paths.runtime, paths.versions, paths.run, paths.logs]) mkdirSync(d, { recursive: true });
+  securePrivateHome(paths);
 }

@@ -3,6 +3,7 @@ import { writeJsonAtomic } from './atomic';
 import { AnimaError, isAnimaError, messageOf } from './errors';
 import type { Context } from './context';
 import { fetchPackument } from './registry';
+import { redact, redactDeep, redactError } from './redact';
 import { currentVersion } from './runtime-store';
 import { channelTarget, decideUpdate, type UpdateDecision } from './update-policy';
 
@@ -59,7 +60,7 @@ export async function checkForUpdates(ctx: Context, opts: { timeoutMs?: number }
     return { ...decision, checkedAt, registry: registry.url };
   } catch (e) {
     const lastSuccessAt = previous?.lastSuccessAt ?? null;
-    const err = isAnimaError(e) ? e : new AnimaError('EREGISTRY', messageOf(e), { cause: e });
+    const err = isAnimaError(e) ? e : new AnimaError('EREGISTRY', redact(messageOf(e)), { cause: redactError(e) });
     writeRecord(ctx, { checkedAt, ok: false, lastSuccessAt, error: { code: err.code, message: err.message } });
     throw new AnimaError(err.code, `Update check failed: ${err.message}. Last successful check: ${lastSuccessAt ?? 'never'}.`, {
       hint: err.hint,
@@ -71,7 +72,8 @@ export async function checkForUpdates(ctx: Context, opts: { timeoutMs?: number }
 
 function writeRecord(ctx: Context, record: UpdateCheckRecord): void {
   try {
-    writeJsonAtomic(ctx.paths.updateState, record);
+    // Error messages quote registry URLs: the record is shown by status and the app, and never carries credentials.
+    writeJsonAtomic(ctx.paths.updateState, redactDeep(record));
   } catch {
     // A home we can't write to must not turn a good answer into a failure; the next check writes again.
   }

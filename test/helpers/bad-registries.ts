@@ -60,3 +60,38 @@ export async function unusedPortUrl(): Promise<string> {
   await close();
   return url;
 }
+
+/**
+ * A registry in front of a real one that tampers with what it serves: `doc` rewrites each
+ * package document (JSON), `tarball` replaces each tarball's bytes, sent chunked with no
+ * content-length, as many proxies and registries stream them.
+ */
+export async function startTamperingRegistry(upstream: string, tamper: { doc?: (doc: any) => void; tarball?: (bytes: Buffer) => Buffer }): Promise<BadServer> {
+  let self = '';
+  const server = await serve(async (req, res) => {
+    try {
+      const up = await fetch(new URL(req.url!.slice(1), upstream), { headers: { accept: req.headers.accept ?? '*/*' } });
+      const body = Buffer.from(await up.arrayBuffer());
+      if (req.url!.endsWith('.tgz')) {
+        const bytes = up.ok && tamper.tarball ? tamper.tarball(body) : body;
+        res.writeHead(up.status, { 'content-type': 'application/octet-stream' });
+        // Chunked: several writes, no content-length.
+        for (let i = 0; i < bytes.length; i += 512) res.write(bytes.subarray(i, i + 512));
+        res.end();
+        return;
+      }
+      let text = body.toString('utf8').split(upstream).join(self);
+      if (up.ok && tamper.doc && /json/.test(up.headers.get('content-type') ?? '')) {
+        const doc = JSON.parse(text);
+        tamper.doc(doc);
+        text = JSON.stringify(doc);
+      }
+      res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });
+      res.end(text);
+    } catch (e) {
+      res.writeHead(502).end(String(e));
+    }
+  });
+  self = server.url;
+  return server;
+}

@@ -26,6 +26,8 @@ export interface RuntimeFixtureOptions {
   /** More fields for anima-fixture.json: slowStartMs, crashAfterMs, commit. */
   extra?: Record<string, unknown>;
   tinyDepVersion?: string; // default '1.0.0'
+  /** More dependencies, resolved at install time (the shrinkwrap pins only the tiny dependency). */
+  moreDependencies?: Record<string, string>;
 }
 
 export const REFERENCE_RUNTIME_SRC = fileURLToPath(new URL('../fixtures/runtime', import.meta.url));
@@ -63,7 +65,7 @@ export function buildRuntimePackage(outDir: string, opts: RuntimeFixtureOptions)
     pkg === 'bad-dependency'
       ? { name: MISSING_DEP, version: '1.0.0' }
       : { name: TINY_DEP, version: opts.tinyDepVersion ?? '1.0.0' };
-  const dependencies = { [dep.name]: `^${dep.version}` };
+  const dependencies = { [dep.name]: `^${dep.version}`, ...opts.moreDependencies };
   const devDependencies = { [DEV_ONLY_DEP]: '^1.0.0' };
   const engines = { node: pkg === 'engines-unsatisfiable' ? '>=99' : '>=20' };
   const anima = {

@@ -14,23 +14,31 @@ import { runServer } from 'verdaccio';
 export interface TestRegistry {
   url: string; // 'http://127.0.0.1:PORT/' (trailing slash)
   storage: string; // verdaccio storage folder (temp)
-  publish(pkgDir: string, opts?: { tag?: string }): Promise<void>;
+  /** Every request this registry received, with its Authorization header (to prove where credentials went). */
+  requests: { method: string; url: string; authorization?: string }[];
+  /** Registers a user (as `npm adduser` does) and returns the token the registry issued. */
+  addUser(name: string, password: string): Promise<string>;
+  publish(pkgDir: string, opts?: { tag?: string; token?: string }): Promise<void>;
   distTag(name: string, tag: string, version: string): Promise<void>;
   corruptTarball(name: string, version: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+/** `privateScopes`: scopes only a logged-in user may read or publish (a company's private registry). */
+export async function startRegistry(opts: { privateScopes?: string[] } = {}): Promise<TestRegistry> {
   const root = await mkdtemp(join(tmpdir(), 'anima-registry-'));
   const storage = join(root, 'storage');
   const cache = join(root, 'npm-cache'); // keeps packing/publishing away from ~/.npm
   const anyone = { access: '$all', publish: '$all', unpublish: '$all' };
+  const members = { access: '$authenticated', publish: '$authenticated', unpublish: '$authenticated' };
+  const privateScopes = Object.fromEntries((opts.privateScopes ?? []).map((s) => [`${s}/*`, members]));
   const server: Server = await runServer({
     // verdaccio resolves relative paths against configPath; the file itself is never read.
     configPath: join(root, 'config.yaml'),
     storage,
     uplinks: {}, // no proxying to npmjs: tests must never reach the network
-    packages: { '@*/*': anyone, '**': anyone },
+    auth: { htpasswd: { file: join(root, 'htpasswd'), max_users: 100 } },
+    packages: { ...privateScopes, '@*/*': anyone, '**': anyone },
     web: { enable: false },
     log: { type: 'stdout', format: 'pretty', level: 'fatal' },
   });
@@ -40,10 +48,24 @@ export async function startRegistry(): Promise<TestRegistry> {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/`;
+  const requests: TestRegistry['requests'] = [];
+  server.prependListener('request', (req) => requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization }));
 
   return {
     url,
     storage,
+    requests,
+
+    async addUser(name, password) {
+      const res = await fetch(`${url}-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, password }),
+      });
+      const body = (await res.json()) as { token?: string };
+      if (!res.ok || !body.token) throw new Error(`adduser ${name}: HTTP ${res.status} ${JSON.stringify(body)}`);
+      return body.token;
+    },
 
     async publish(pkgDir, opts = {}) {
       const manifest = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8'));
@@ -55,8 +77,9 @@ export async function startRegistry(): Promise<TestRegistry> {
       }
       // Fixtures have no lifecycle scripts worth running; skipping them keeps packing fast.
       const tarball = await pack(`file:${pkgDir}`, { ignoreScripts: true, cache });
-      // No token: the config lets $all publish.
-      await npmPublish(manifest, tarball, { registry: url, cache, defaultTag: opts.tag ?? 'latest' });
+      // No token unless the scope is private: the config lets $all publish elsewhere.
+      const auth = opts.token ? { [`//127.0.0.1:${port}/:_authToken`]: opts.token } : {};
+      await npmPublish(manifest, tarball, { registry: url, cache, defaultTag: opts.tag ?? 'latest', ...auth });
     },
 
     async distTag(name, tag, version) {

@@ -18,14 +18,29 @@ describe('launchSpec (runtime contract §2)', () => {
     const home = mkdtempSync(join(tmpdir(), 'anima-launch-'));
     runtimePackage(join(home, 'runtime', 'versions', '1.4.2'), '1.4.2');
     const ctx = createContext({ home }, { ANIMA_WEB_PORT: '4321' });
-    const spec = launchSpec(ctx, 'agent', '1.4.2', { PATH: '/usr/bin', KEEP_ME: 'yes' });
+    const spec = launchSpec(ctx, 'agent', '1.4.2', {
+      PATH: '/usr/bin',
+      LANG: 'C.UTF-8',
+      LC_TIME: 'C',
+      NOT_LISTED: 'no',
+      NPM_TOKEN: 'npm-secret',
+      GITHUB_TOKEN: 'gh-secret',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      OPENAI_API_KEY: 'sk-secret',
+      NODE_OPTIONS: '--require /tmp/evil.js',
+      npm_config_registry: 'http://alice:S3CRET@registry.example/',
+      npm_config__auth: 'c2VjcmV0',
+    });
     const dir = realpathSync(join(home, 'runtime', 'versions', '1.4.2'));
     expect(spec.command).toBe(process.execPath);
     expect(spec.args).toEqual([join(dir, 'dist', 'agent.js')]);
     expect(spec.cwd).toBe(ctx.home);
     expect(spec.logFile).toBe(join(ctx.home, 'logs', 'agent.log'));
+    // Only the allowlist of the manager's environment, plus the contract's variables (§2).
+    expect(Object.keys(spec.env).filter((k) => !k.startsWith('ANIMA_')).sort()).toEqual(['LANG', 'LC_TIME', 'PATH']);
+    expect(JSON.stringify(spec.env)).not.toMatch(/secret|S3CRET|evil|c2VjcmV0/i);
     expect(spec.env).toMatchObject({
-      KEEP_ME: 'yes',
+      PATH: '/usr/bin',
       ANIMA_HOME: ctx.home,
       ANIMA_ENV: 'stable',
       ANIMA_SERVICE: 'agent',
