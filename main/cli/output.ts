@@ -1,4 +1,5 @@
 import { isAnimaError, messageOf } from '../core/errors';
+import { redact, redactDeep } from '../core/redact';
 
 export interface Output {
   out(line?: string): void;
@@ -9,6 +10,11 @@ export interface Output {
   endProgress(): void;
 }
 
+/**
+ * Everything the CLI prints goes through here, and through `redact`: messages quote URLs
+ * and npm errors as they came, and a `user:password@` must never reach a terminal or a log
+ * that captures it.
+ */
 export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
   const tty = !!stderr.isTTY;
   let live = false;
@@ -20,14 +26,15 @@ export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr
   return {
     out: (line = '') => {
       clear();
-      stdout.write(line + '\n');
+      stdout.write(redact(line) + '\n');
     },
     err: (line = '') => {
       clear();
-      stderr.write(line + '\n');
+      stderr.write(redact(line) + '\n');
     },
-    json: (value) => stdout.write(JSON.stringify(value, null, 2) + '\n'),
-    progress: (text) => {
+    json: (value) => stdout.write(JSON.stringify(redactDeep(value), null, 2) + '\n'),
+    progress: (raw) => {
+      const text = redact(raw);
       if (tty) {
         stderr.write(`\r\x1b[2K${text.slice(0, (stderr.columns || 80) - 1)}`);
         live = true;

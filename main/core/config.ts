@@ -136,6 +136,12 @@ export function parseSettingValue(key: string, text: string): unknown {
     }
     case 'version-list':
       return text.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'url':
+      // config.json is a file of the home: credentials belong in the npm config, per registry.
+      if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(text)) {
+        throw new UsageError(`"${key}" must not carry credentials (user:password@)`, 'Put them in your .npmrc for that registry (for example //host/:_authToken=…) and give the URL without them.');
+      }
+      return text;
     case 'version':
       if (semver.valid(text) !== text) throw new UsageError(`"${text}" is not an exact semver version (for example 1.4.2)`);
       return text;

@@ -33,7 +33,7 @@ export function describeHolder(h: LockHolder): string {
  * holder that died, even by kill -9 or a reboot, is recognised and its lock broken.
  */
 export function acquireLock(file: string, operation: string): OperationLock {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const holder: LockHolder = { operation, ...currentProcessRef(), startedAt: new Date().toISOString() };
   const text = JSON.stringify(holder);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;

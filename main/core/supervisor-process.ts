@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { AnimaError } from './errors';
-import type { HomeLayout } from './home';
+import { ensurePrivateFile, type HomeLayout } from './home';
 import { connectIfRunning, type ControlClient } from './control-client';
 
 /**
@@ -97,6 +97,7 @@ export async function ensureSupervisor(paths: HomeLayout, env: NodeJS.ProcessEnv
   if (existing) return existing;
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(paths.run, { recursive: true });
+  ensurePrivateFile(paths.log('supervisor'));
   const log = openSync(paths.log('supervisor'), 'a');
   const launch = supervisorCommand({
     entry: supervisorEntry(),

@@ -9,6 +9,7 @@ import { startControlServer, type Handlers } from './control-server';
 import { PROTOCOL_VERSION, type Method } from '../shared/control-protocol';
 import { ensureControlKey, ensurePrivateSocketDir, proveKey } from '../core/control-endpoint';
 import { runsFromPackage } from '../core/supervisor-process';
+import { redact } from '../core/redact';
 import { policyFromEnv } from './restart-policy';
 import { LogFollower } from './log-follower';
 
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
   const home = resolveHome(values.home);
   const paths = layout(home);
   ensureHomeDirs(paths);
-  const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] ${msg}\n`);
+  // Registry errors quote URLs as npm got them: nothing with credentials reaches supervisor.log.
+  const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] ${redact(msg)}\n`);
 
   let instance;
   try {

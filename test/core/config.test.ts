@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readConfig, setConfigValue, updateConfig, writeConfig, defaultConfig } from '../../main/core/config';
+import { readConfig, setConfigValue, updateConfig, writeConfig, defaultConfig, parseSettingValue } from '../../main/core/config';
 import { DEFAULT_PACKAGE, DEFAULT_WEB_PORT } from '../../main/shared/settings';
 import { AnimaError } from '../../main/core/errors';
 import { runCli, type CliResult } from '../helpers/world';
@@ -270,5 +270,12 @@ describe('animactl usage', () => {
       expect(r.stderr).not.toMatch(NO_STACK);
     });
     expect(existsSync(home)).toBe(false);
+  });
+});
+
+describe('settings that would store a secret', () => {
+  it('runtime.registry refuses a URL with user:password@ and says where credentials go', () => {
+    expect(() => parseSettingValue('runtime.registry', 'http://alice:S3CRET@registry.example/')).toThrow(/must not carry credentials/);
+    expect(parseSettingValue('runtime.registry', 'http://registry.example/')).toBe('http://registry.example/');
   });
 });
