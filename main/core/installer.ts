@@ -299,9 +299,13 @@ function reifyInChild(options: Record<string, unknown>, dir: string): Promise<vo
   const node = nodeCommand();
   const child = spawn(node.command, ['-e', REIFY_CHILD], {
     env: { ...scrubbedEnv(process.env), ...node.env },
-    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    // fd 4 is a lifeline, never written: it closes when we die (even by SIGKILL), and the child
+    // then stops rather than go on writing into a staging folder the next install sweeps.
+    stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });
+  // Read (nothing ever comes) so that the child's exit ends it and 'close' can fire.
+  child.stdio[4]!.on('data', () => {}).on('error', () => {});
   let result = '';
   let stderr = '';
   child.stdio[3]!.on('data', (d) => (result += d));
@@ -333,6 +337,10 @@ const report = (e) => {
 // make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
 // (a chunked tarball): in this throwaway process that is the answer, not a crash.
 process.on('uncaughtException', report);
+// Our parent is gone (killed mid-install): stop at once; its staging folder is swept next time.
+const lifeline = new (require('node:net').Socket)({ fd: 4, readable: true, writable: false });
+lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
+lifeline.unref();
 let input = '';
 process.stdin.on('data', (d) => (input += d)).on('end', async () => {
   const { arborist, options } = JSON.parse(input);

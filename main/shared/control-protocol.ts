@@ -24,7 +24,15 @@ const overrides = { registry: z.string().url().optional(), registrySource: z.str
 
 export const RequestParams = {
   /** The handshake: the client's protocol version; the supervisor answers with its own. */
-  hello: z.object({ protocol: z.number().int().nonnegative(), client: z.string().max(100).optional(), challenge: z.string().regex(/^[0-9a-f]{32}$/).optional() }).strict(),
+  hello: z
+    .object({
+      protocol: z.number().int().nonnegative(),
+      client: z.string().max(100).optional(),
+      challenge: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+      /** A runtime's own connection (its web service showing the offer) gets RUNTIME_METHODS only. */
+      role: z.enum(['client', 'runtime']).optional(),
+    })
+    .strict(),
   ping: z.object({}).strict(),
   status: z.object({}).strict(),
   subscribe: z.object({ logs: z.boolean().optional() }).strict(),
@@ -38,6 +46,8 @@ export const RequestParams = {
   'check-updates': z.object({}).strict(),
   /** The one click: to the channel's target, or to an exact version (an explicit downgrade included). */
   upgrade: z.object({ version: version.optional(), ...overrides }).strict(),
+  /** For a runtime: start the one-click upgrade to the version on offer, and only that one. Answers once it has started. */
+  'upgrade-offered': z.object({ version }).strict(),
   /** "Skip 1.5.0": no more prompts for it; a newer one prompts again. */
   'skip-version': z.object({ version }).strict(),
   /** Cancels the running operation: an upgrade or restart then rolls back like a failure. */
@@ -65,6 +75,7 @@ export interface Results {
   shutdown: { ok: true };
   'check-updates': UpdateState;
   upgrade: OperationOutcome;
+  'upgrade-offered': { started: string };
   'skip-version': UpdateState | null;
   /** What was asked to stop, or null when nothing could be cancelled. */
   cancel: { cancelled: { kind: string; startedAt: string } | null };
@@ -72,6 +83,13 @@ export interface Results {
   'config-set': Config;
 }
 export type ResultOf<M extends Method> = Results[M];
+
+/**
+ * What a runtime may call (runtime contract §7; docs/control-protocol.md): read the status
+ * and the offer, ask for a check, follow progress, skip the offered version, and start the
+ * upgrade to the offered version. Never choose a registry, a package or another version.
+ */
+export const RUNTIME_METHODS: ReadonlySet<Method> = new Set<Method>(['hello', 'ping', 'status', 'subscribe', 'check-updates', 'skip-version', 'upgrade-offered']);
 
 export const RequestEnvelope = z.object({
   id: z.number().int().nonnegative(),

@@ -65,6 +65,8 @@ export interface HomeStatus {
   operation: OperationStatus | null;
   /** Present when the supervisor runs: the update check's state. */
   update?: UpdateState | null;
+  /** How the last upgrade (one click, automatic, or from the runtime's dashboard) ended; read by the new version's page after its restart. */
+  lastUpgrade?: { from: string | null; to: string | null; ok: boolean; message: string; at: string } | null;
 }
 
 export interface RuntimeStatus {

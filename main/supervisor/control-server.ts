@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { isAnimaError, messageOf } from '../core/errors';
-import { MAX_MESSAGE_BYTES, RequestEnvelope, RequestParams, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
+import { MAX_MESSAGE_BYTES, RequestEnvelope, RequestParams, RUNTIME_METHODS, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
 
 /** One handler per method of the protocol, typed by it: the supervisor's method table. */
 export type Handlers = { [M in Method]: (params: ParamsOf<M>, client: ClientConnection) => ResultOf<M> | Promise<ResultOf<M>> };
@@ -10,6 +10,8 @@ export type Handlers = { [M in Method]: (params: ParamsOf<M>, client: ClientConn
 export type BeforeRequest = (method: Method) => Promise<unknown> | void;
 
 export interface ClientConnection {
+  /** Set by `hello`: a runtime's connection may call RUNTIME_METHODS only. */
+  role: 'client' | 'runtime';
   subscribed: boolean;
   logs: boolean;
   send(msg: Response | SupervisorEvent): void;
@@ -26,6 +28,7 @@ export function startControlServer(path: string, handlers: Handlers, before: Bef
     socket.setEncoding('utf8');
     let buffer = '';
     const conn: ClientConnection = {
+      role: 'client',
       subscribed: false,
       logs: false,
       send: (msg) => {
@@ -88,6 +91,10 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
   const { id, method } = env.data;
   if (!(method in RequestParams)) {
     conn.send({ id, ok: false, error: { code: 'EBADREQUEST', message: `Unknown method "${method}"` } });
+    return;
+  }
+  if (conn.role === 'runtime' && !RUNTIME_METHODS.has(method as Method)) {
+    conn.send({ id, ok: false, error: { code: 'EFORBIDDEN', message: `"${method}" is not available to a runtime: it may read the status and the offer, ask for a check, skip or start the offered upgrade` } });
     return;
   }
   const params = RequestParams[method as Method].safeParse(env.data.params ?? {});

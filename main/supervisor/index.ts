@@ -18,7 +18,7 @@ import { LogFollower } from './log-follower';
  * detached from both. It exits after `stop`, or when idle with nothing running; a
  * SIGTERM to it leaves the services running, to be adopted by the next supervisor.
  */
-const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade']);
+const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade', 'upgrade-offered']);
 
 async function main(): Promise<void> {
   // --home, or ANIMA_HOME (the only way in when started with `-e` from an AppImage).
@@ -69,7 +69,11 @@ async function main(): Promise<void> {
   };
 
   const handlers: Handlers = {
-    hello: (params) => ({ protocol: PROTOCOL_VERSION, pid: process.pid, home, ...(params.challenge ? { proof: proveKey(controlKey, params.challenge) } : {}) }),
+    hello: (params, client) => {
+      // A role only narrows: once a runtime, a connection stays one.
+      if (params.role === 'runtime') client.role = 'runtime';
+      return { protocol: PROTOCOL_VERSION, pid: process.pid, home, ...(params.challenge ? { proof: proveKey(controlKey, params.challenge) } : {}) };
+    },
     ping: () => ({ pid: process.pid, home }),
     status: () => sup.status(),
     subscribe: (params, client) => {
@@ -92,7 +96,11 @@ async function main(): Promise<void> {
     verify: () => sup.verify(),
     logs: (params) => sup.logs(params.service, params.lines),
     'check-updates': () => sup.checkUpdates(),
-    'skip-version': (params) => sup.skipVersion(params.version),
+    'skip-version': (params, client) => {
+      if (client.role === 'runtime') sup.assertOffered(params.version);
+      return sup.skipVersion(params.version);
+    },
+    'upgrade-offered': (params) => sup.upgradeOffered(params.version),
     cancel: () => sup.cancel(),
     'config-get': () => sup.getConfig(),
     'config-set': (params) => sup.setConfig(params.key, params.value),

@@ -41,15 +41,8 @@ export class OperationRunner {
    * recovery starts from the record it settles).
    */
   run<T>(kind: string, fn: () => Promise<T>, initial?: JournalEntry): Promise<T> {
-    if (this.current) {
-      const o = this.current;
-      return Promise.reject(
-        new AnimaError('EBUSY', `Another operation "${o.kind}" in progress since ${o.startedAt} by pid ${o.pid ?? process.pid} on this home`, {
-          hint: CANCELLABLE.has(o.kind) ? 'Wait for it to finish (`animactl status` shows its progress), or cancel it with `animactl cancel`.' : 'Wait for it to finish; `animactl status` shows its progress.',
-          details: { operation: o.kind, startedAt: o.startedAt, pid: o.pid },
-        }),
-      );
-    }
+    const busy = this.refusal();
+    if (busy) return Promise.reject(busy);
     let lock;
     try {
       lock = acquireLock(this.files.lock, kind);
@@ -72,6 +65,16 @@ export class OperationRunner {
         lock.release();
         this.onChange();
       });
+  }
+
+  /** Why a new operation can't start now (another one runs), or null. */
+  refusal(): AnimaError | null {
+    const o = this.current;
+    if (!o) return null;
+    return new AnimaError('EBUSY', `Another operation "${o.kind}" in progress since ${o.startedAt} by pid ${o.pid ?? process.pid} on this home`, {
+      hint: CANCELLABLE.has(o.kind) ? 'Wait for it to finish (`animactl status` shows its progress), or cancel it with `animactl cancel`.' : 'Wait for it to finish; `animactl status` shows its progress.',
+      details: { operation: o.kind, startedAt: o.startedAt, pid: o.pid },
+    });
   }
 
   /** Aborted when the user cancels the running operation; the steps that wait on a runtime watch it. */

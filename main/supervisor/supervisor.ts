@@ -40,6 +40,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   private readonly ops: OperationRunner;
   private readonly offer: UpdateOffer;
   private recheckedFor: string | null = null;
+  private lastUpgrade: HomeStatus['lastUpgrade'] = null;
   private lastContext: Context;
   private housekeeping: NodeJS.Timeout;
   private readonly auto: AutoUpgrader;
@@ -133,7 +134,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     } catch {
       // A config.json broken by hand: keep reporting with the last good one.
     }
-    return homeStatus(ctx, this.services, this.ops.current, this.updateState(ctx));
+    return { ...homeStatus(ctx, this.services, this.ops.current, this.updateState(ctx)), lastUpgrade: this.lastUpgrade };
   }
 
   private updateState(ctx: Context): UpdateState | null {
@@ -232,12 +233,33 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   /** After any upgrade, the published offer is refreshed: the new current version, or the failure next to the offer. */
   async upgrade(params: UpgradeParams): Promise<OperationOutcome> {
+    const from = this.services.runningVersion ?? this.ctx.config.runtime.version ?? null;
     try {
-      return await upgrade(this, params);
+      const o = await upgrade(this, params);
+      // Refusals (another operation running) throw and leave the last outcome as it was.
+      this.lastUpgrade = { from, to: o.version ?? null, ok: o.ok, message: o.message, at: new Date().toISOString() };
+      return o;
     } finally {
       // Briefly: a registry that went away since must not hold up the outcome.
       await this.checkUpdates({ timeoutMs: 5000 }).catch(() => {});
     }
+  }
+
+  /** A runtime may only ever ask for the version on offer (runtime contract §7). */
+  assertOffered(version: string): void {
+    const offer = this.offer.state(this.contextFor({}), this.services.runningVersion);
+    if (!offer?.available || offer.target !== version) {
+      throw new AnimaError('ENOTOFFERED', `${version} is not the version on offer${offer?.available && offer.target ? ` (${offer.target} is)` : ' (nothing newer is offered)'}: a runtime can only skip or start the offered upgrade`);
+    }
+  }
+
+  /** The runtime dashboard's Upgrade button: the one click, to the offered version; answers once it has started (the page itself goes down with the restart). */
+  upgradeOffered(version: string): { started: string } {
+    this.assertOffered(version);
+    const busy = this.ops.refusal();
+    if (busy) throw busy;
+    void this.upgrade({ version }).catch(() => {});
+    return { started: version };
   }
 
   verify(): Promise<VerifyResult> {
