@@ -65,7 +65,10 @@ let schemas: Schemas | null = null;
 export function invokeSchemas(): Schemas {
   return (schemas ??= buildSchemas());
 }
+/** What the renderer may pass. */
 export type ArgOf<M extends InvokeMethod> = z.input<Schemas[M]>;
+/** What a handler receives: the argument once its schema accepted it. */
+export type ParsedArgOf<M extends InvokeMethod> = z.output<Schemas[M]>;
 
 /** The IPC channel name of a method: one namespace, so nothing else can collide. */
 export function invokeChannel(m: InvokeMethod): string {

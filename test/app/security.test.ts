@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/window-options';
+import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/electron/window-options';
 import { dashboardAction, isSafeExternalUrl, isSameOrigin, isTrustedRendererUrl } from '../../main/app/navigation';
 import { RENDERER_CSP } from '../../main/app/csp';
 import { EVENT_NAMES, INVOKE_METHODS, invokeSchemas } from '../../main/shared/ipc-contract';

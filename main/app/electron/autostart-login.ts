@@ -1,0 +1,18 @@
+import { app } from 'electron';
+import type { ShellActions } from '../ipc-handlers';
+import { instanceArgs } from '../app-args';
+import { linuxAutostartEnabled, setLinuxAutostart } from '../autostart';
+import type { AppPaths } from './app-paths';
+
+/** Launch at login: an XDG autostart entry on Linux, the OS's login item elsewhere. */
+export function launchAtLogin(paths: AppPaths): ShellActions['launchAtLogin'] {
+  const args = (): string[] => instanceArgs({ packaged: app.isPackaged, appRoot: paths.appRoot, hidden: true, ...(paths.explicitHome ? { home: paths.home } : {}) });
+  return {
+    get: () => (process.platform === 'linux' ? linuxAutostartEnabled() : app.getLoginItemSettings({ args: args() }).openAtLogin),
+    set: (enabled) => {
+      if (process.platform === 'linux') setLinuxAutostart(enabled, paths.selfExecutable, args());
+      else app.setLoginItemSettings({ openAtLogin: enabled, args: args() });
+    },
+    ...(app.isPackaged ? {} : { unavailable: 'This is a development build: launch at login starts it from this checkout.' }),
+  };
+}
