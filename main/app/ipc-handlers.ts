@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { AnimaError } from '../core/errors';
+import { AnimaError, errorBody } from '../core/errors';
 import { readConfig, setConfigValue, parseSettingValue } from '../core/config';
 import { createContext } from '../core/context';
 import { tailLines } from '../core/log-tail';
 import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type ParsedArgOf, type Result, type Settings, type LogService } from '../shared/ipc-contract';
-import { errorBody, type SupervisorLink } from './supervisor-link';
+import type { SupervisorLink } from './supervisor-link';
 import { homeViews, type KnownHome } from './known-homes';
 
 /** What only the Electron shell can do; main.ts passes the real ones, the tests their own. */

@@ -5,8 +5,8 @@ import { ensureSupervisor } from '../core/supervisor-process';
 import { createContext } from '../core/context';
 import { offlineStatus } from '../core/status';
 import type { HomeStatus } from '../shared/status';
-import { isAnimaError, messageOf } from '../core/errors';
-import type { ErrorBody, Method, OperationOutcome, ParamsOf, ResultOf, SupervisorEvent } from '../shared/control-protocol';
+import { errorBody, messageOf } from '../core/errors';
+import type { Method, OperationOutcome, ParamsOf, ResultOf, SupervisorEvent } from '../shared/control-protocol';
 import type { AppState, OutcomeView, Result } from '../shared/ipc-contract';
 
 export interface LinkOptions {
@@ -22,12 +22,6 @@ export interface LinkOptions {
 }
 
 const MAX_PROGRESS = 200;
-
-export function errorBody(e: unknown): ErrorBody {
-  if (isAnimaError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ? { details: e.details } : {}) };
-  const code = typeof e === 'object' && e && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : 'EUNEXPECTED';
-  return { code, message: messageOf(e) };
-}
 
 /**
  * The tray app's link to its home's supervisor, with no Electron in it: connects when one

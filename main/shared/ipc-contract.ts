@@ -17,7 +17,6 @@ import type { ErrorBody, OperationOutcome, ProgressEvent } from './control-proto
 
 /** Settings the window may change (a subset of core/config.ts SETTINGS, by design). */
 export const WINDOW_SETTINGS = ['channel', 'updates.checkIntervalHours', 'drainTimeoutSeconds'] as const;
-export type WindowSetting = (typeof WINDOW_SETTINGS)[number];
 
 export const LOG_SERVICES = ['web', 'agent', 'supervisor', 'manager'] as const;
 export type LogService = (typeof LOG_SERVICES)[number];

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { progressRows, outcomeText, updateBanners, uptime, actionsFor, formatBytes } from '../../renderer/view-model';
+import { progressRows, outcomeText, updateBanners, uptime, actionsFor } from '../../renderer/view-model';
+import { formatBytes } from '../../main/shared/format';
 import { updateNotification, upgradeNotification } from '../../main/app/notify-policy';
 import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
 import { instanceArgs, parseAppArgs, showWindowOnLaunch } from '../../main/app/app-args';
@@ -50,8 +51,8 @@ describe('outcomes in plain words', () => {
     expect(t.logService).toBe('web');
   });
   it('shows errors with their hint, and plain successes', () => {
-    const e = outcomeText({ operation: 'upgrade', ok: false, message: 'x', at: '', error: { code: 'ENOTYET', message: 'The one-click upgrade is not built yet', hint: 'Use the CLI' } });
-    expect(e).toMatchObject({ tone: 'error', headline: 'Upgrade failed', lines: ['The one-click upgrade is not built yet', 'Use the CLI'] });
+    const e = outcomeText({ operation: 'upgrade', ok: false, message: 'x', at: '', error: { code: 'EREGISTRY', message: 'The registry at http://127.0.0.1:9 did not answer', hint: 'Check your network, then try again' } });
+    expect(e).toMatchObject({ tone: 'error', headline: 'Upgrade failed', lines: ['The registry at http://127.0.0.1:9 did not answer', 'Check your network, then try again'] });
     expect(outcomeText({ operation: 'start', ok: true, message: 'Started x@1.1.0', at: '', outcome: { operation: 'start', ok: true, message: 'Started x@1.1.0' } })).toMatchObject({ tone: 'ok', headline: 'Start finished' });
     expect(outcomeText({ operation: 'stop', ok: true, message: 'Stopped', at: '', outcome: { operation: 'stop', ok: true, message: 'Stopped', forced: '2 agents mid-step' } }).tone).toBe('warn');
   });

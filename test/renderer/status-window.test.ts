@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     expect(bad2).toMatchObject({ ok: false, error: { code: 'EINVALID' } });
   });
 
-  it('upgrade click-through: progress step by step, then the new version runs', async (ctx) => {
+  it('upgrade click-through: progress step by step, then the new version runs', async () => {
     const { bridge: b, page } = await open();
     expect((await world.cli(['runtime', 'install', '--version', '1.0.0'], { home })).code).toBe(0);
     await page.getByTestId('start').click();
@@ -190,11 +190,6 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     const outcome = page.getByTestId('op-outcome');
     await outcome.locator('.outcome-head').waitFor({ timeout: 60_000 });
     const head = await outcome.innerText();
-    if (/not built yet|ENOTYET/i.test(head)) {
-      console.log('[renderer e2e] upgrade click-through skipped: the supervisor answers ENOTYET (upgrade not implemented yet)');
-      await b.screenshot('06-upgrade-not-yet');
-      ctx.skip();
-    }
     expect(head).toContain('Upgrade finished');
     const steps = await page.getByTestId('op-steps').innerText();
     for (const s of ['Downloading', 'Draining', 'Starting', 'Verifying']) expect(steps).toContain(s);
@@ -203,7 +198,7 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     await b.screenshot('06-upgraded');
   }, 90_000);
 
-  it('upgrade to a broken version rolls back, and says why in plain words', async (ctx) => {
+  it('upgrade to a broken version rolls back, and says why in plain words', async () => {
     const pkg = '@meetquinn/animactl-broken-e2e';
     await world.publishRuntime({ name: pkg, version: '1.0.0' });
     await world.publishRuntime({ name: pkg, version: '1.1.0', web: 'wrong-version' });
@@ -216,10 +211,6 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     const outcome = page.getByTestId('op-outcome');
     await outcome.locator('.outcome-head').waitFor({ timeout: 60_000 });
     const head = await outcome.innerText();
-    if (/not built yet|ENOTYET/i.test(head)) {
-      console.log('[renderer e2e] rollback click-through skipped: the supervisor answers ENOTYET (upgrade not implemented yet)');
-      ctx.skip();
-    }
     expect(head).toContain('rolled back to 1.0.0');
     expect(head).toMatch(/failed the check "server-info"/);
     // The banner no longer offers the failed version cheerfully: it says it failed, and offers a retry.
