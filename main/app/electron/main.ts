@@ -2,7 +2,7 @@
 // notifications, IPC, login item), and the logic in the Electron-free modules of main/app,
 // tested in Node. The supervisor owns the services: this app can quit or crash without
 // touching them.
-import { app, dialog, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, dialog, shell } from 'electron';
 import { watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf } from '../../core/errors';
@@ -10,7 +10,6 @@ import type { Environment } from '../../shared/settings';
 import { SupervisorLink } from '../supervisor-link';
 import { createHandlers, type Handlers } from '../ipc-handlers';
 import type { MenuAction } from '../tray-menu';
-import { isTrustedRendererUrl } from '../navigation';
 import { updateNotification, upgradeNotification } from '../notify-policy';
 import { parseAppArgs, showWindowOnLaunch } from '../app-args';
 import { appPaths, useProfileOfHome } from './app-paths';
@@ -111,10 +110,6 @@ async function runAction(action: MenuAction, target?: string): Promise<void> {
   }
 }
 
-function fromStatusWindow(event: IpcMainInvokeEvent): boolean {
-  return isTrustedRendererUrl(event.senderFrame?.url, paths.rendererUrl);
-}
-
 function wireLink(): void {
   const notifiedVersions = new Set<string>();
   const notifiedOutcomes = new Set<string>();
@@ -142,8 +137,8 @@ function wireLink(): void {
 
 async function main(): Promise<void> {
   setupLogging(home);
-  hardenApp(paths.rendererUrl);
-  registerIpc(handlers, fromStatusWindow);
+  hardenApp(paths.rendererFile);
+  registerIpc(handlers, (event) => statusWindow.isOwnSender(event));
   wireLink();
   if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks({ menu: () => tray.menu(), run: runAction, state: () => link.state, hasTray: () => tray.exists });
 

@@ -1,5 +1,5 @@
 import { app, session, shell, type Session } from 'electron';
-import { isSafeExternalUrl, isTrustedRendererUrl } from '../navigation';
+import { isRendererFile, isSafeExternalUrl } from '../navigation';
 import { RENDERER_CSP } from '../csp';
 import { DASHBOARD_PARTITION } from './window-options';
 import { log } from './app-log';
@@ -19,7 +19,7 @@ function hardenSession(s: Session): void {
 }
 
 /** Permissions, webviews, new windows and the status window's CSP header, for every session and web contents. */
-export function hardenApp(rendererUrl: string): void {
+export function hardenApp(rendererFile: string): void {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (e) => e.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
@@ -33,7 +33,7 @@ export function hardenApp(rendererUrl: string): void {
   // Only on our renderer's document: a CSP on every response of the default session also hits
   // DevTools (devtools://, which needs eval) and anything else loaded there.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    if (!isTrustedRendererUrl(details.url, rendererUrl)) return callback({});
+    if (!isRendererFile(details.url, rendererFile)) return callback({});
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
   });
 }

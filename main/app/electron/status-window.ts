@@ -1,6 +1,6 @@
-import { BrowserWindow, type WebContents } from 'electron';
+import { BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { eventChannel, type EventName, type EventPayloads } from '../../shared/ipc-contract';
-import { isTrustedRendererUrl } from '../navigation';
+import { isRendererFile } from '../navigation';
 import { statusWindowOptions } from './window-options';
 import { openExternalVetted } from './security';
 import type { AppPaths } from './app-paths';
@@ -50,18 +50,31 @@ export class StatusWindow {
       this.win = null;
       this.onClosed();
     });
-    void win.loadFile(this.paths.rendererFile);
+    // loadURL of pathToFileURL, not loadFile: loadFile leaves a `%` in the path unescaped,
+    // and the URL the sender check reads back would no longer be a path.
+    void win.loadURL(this.paths.rendererUrl);
+  }
+
+  /**
+   * Did this IPC request come from this window's own page? The sender must be this
+   * window's web contents and its top frame (not a frame inside it), showing our renderer
+   * file. Identities first: a URL alone can be spelled several ways.
+   */
+  isOwnSender(event: IpcMainInvokeEvent): boolean {
+    const wc = this.webContents;
+    const frame = event.senderFrame;
+    return !!wc && !!frame && event.sender === wc && frame.parent === null && isRendererFile(frame.url, this.paths.rendererFile);
   }
 
   private lockToRenderer(wc: WebContents): void {
-    const rendererUrl = this.paths.rendererUrl;
+    const file = this.paths.rendererFile;
     wc.on('will-navigate', (e, url) => {
-      if (isTrustedRendererUrl(url, rendererUrl)) return;
+      if (isRendererFile(url, file)) return;
       e.preventDefault();
       openExternalVetted(url);
     });
     wc.on('will-redirect', (e, url) => {
-      if (!isTrustedRendererUrl(url, rendererUrl)) e.preventDefault();
+      if (!isRendererFile(url, file)) e.preventDefault();
     });
   }
 }
