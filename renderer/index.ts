@@ -2,7 +2,7 @@
 // piece of text from the supervisor goes into the page as textContent, never as HTML.
 import type { AnimaApi, AppState, HomeView, LogService, OutcomeView, Result, Settings } from '../main/shared/ipc-contract';
 import type { ServiceStatus } from '../main/shared/status';
-import { actionsFor, outcomeText, progressRows, updateBanners, uptime, type BannerView } from './view-model';
+import { actionsFor, outcomeText, progressRows, updateBanners, uptime, windowTitle, type BannerView } from './view-model';
 
 const anima: AnimaApi = window.anima;
 
@@ -40,7 +40,7 @@ function render(): void {
   badge.textContent = env;
   badge.dataset.env = env;
   badge.setAttribute('aria-label', `Environment: ${env}`);
-  document.title = `Anima Desktop: ${env}`;
+  document.title = windowTitle(state);
 
   const conn = $('connection');
   conn.textContent = state.connection === 'connected' ? 'supervisor connected' : state.connection === 'connecting' ? 'connecting…' : 'supervisor not running';

@@ -175,6 +175,13 @@ export interface ActionsView {
   busy: boolean;
 }
 
+
+/** The window's title names the home: two homes' windows must not read alike in the task switcher. */
+export function windowTitle(state: AppState): string {
+  const env = state.status?.environment;
+  return `Anima Desktop: ${env ? `${env} · ` : ''}${state.home}`;
+}
+
 export function actionsFor(state: AppState): ActionsView {
   const busy = !!(state.busy || state.status?.operation);
   const s = state.status?.services;

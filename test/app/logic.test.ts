@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { progressRows, outcomeText, updateBanners, uptime, actionsFor } from '../../renderer/view-model';
+import { progressRows, outcomeText, updateBanners, uptime, actionsFor, windowTitle } from '../../renderer/view-model';
 import { formatBytes } from '../../main/shared/format';
 import { updateNotification, upgradeNotification } from '../../main/app/notify-policy';
 import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
@@ -75,6 +75,11 @@ describe('update banners', () => {
     expect(actionsFor(appState(status()))).toEqual({ start: false, stop: true, restart: true, busy: false });
     expect(actionsFor(appState(status({ web: 'stopped' })))).toEqual({ start: true, stop: false, restart: false, busy: false });
     expect(actionsFor(appState(status(), { busy: 'restart' })).busy).toBe(true);
+  });
+  it('names the home in the window title, beside the environment (issue 15 #13)', () => {
+    const s = appState(status({ environment: 'canary' }));
+    expect(windowTitle(s)).toBe(`Anima Desktop: canary · ${s.home}`);
+    expect(windowTitle({ ...s, status: null })).toBe(`Anima Desktop: ${s.home}`);
   });
 });
 

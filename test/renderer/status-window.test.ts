@@ -57,6 +57,8 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     await page.getByText('supervisor not running').waitFor(T);
     expect(await text(page, 'home')).toBe(home);
     expect(await text(page, 'env-badge')).toBe('stable');
+    // Two homes' windows must not read alike: the title names the home.
+    expect(await page.title()).toBe(`Anima Desktop: stable · ${home}`);
     await waitForState(page, 'svc-web', 'stopped');
     expect(await page.getByTestId('stop').isDisabled()).toBe(true);
     await b.screenshot('01-stopped');
