@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { progressRows, outcomeText, updateBanners, uptime, actionsFor, windowTitle } from '../../renderer/view-model';
 import { formatBytes } from '../../main/shared/format';
-import { updateNotification, upgradeNotification } from '../../main/app/notify-policy';
+import { keepAfterClose, quitAndStopQuestion, trayOperationNotification, updateCheckNotification, updateNotification, upgradeNotification } from '../../main/app/notify-policy';
 import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
 import { instanceArgs, parseAppArgs, showWindowOnLaunch } from '../../main/app/app-args';
 import type { ProgressEvent } from '../../main/shared/control-protocol';
@@ -99,6 +99,29 @@ describe('notifications', () => {
     expect(upgradeNotification(ev('failed', 'x'))!.title).toBe('Upgrade failed');
     expect(upgradeNotification(ev('starting', 'x'))).toBeNull();
     expect(upgradeNotification({ operation: 'restart', step: 'done', message: 'x' })).toBeNull();
+  });
+  it('answers every tray action whose result the closed window would have shown (issue 15 #10)', () => {
+    const fail = { ok: false as const, error: { code: 'EREGISTRY', message: 'The registry did not answer', hint: 'Check your network.' } };
+    expect(trayOperationNotification('start', fail)).toMatchObject({ title: 'Anima could not start', body: 'The registry did not answer Check your network.', section: 'operation' });
+    expect(trayOperationNotification('restart', { ok: true, value: { operation: 'restart', ok: false, message: 'web did not become healthy' } })).toMatchObject({ title: 'Anima could not restart', body: 'web did not become healthy' });
+    expect(trayOperationNotification('stop', { ok: true, value: { operation: 'stop', ok: true, message: 'Stopped' } })).toBeNull();
+    const u = { channel: 'stable', current: '1.1.0', target: '1.1.0', available: false, downgrade: false, skipped: false, checkedAt: 'now', lastSuccessAt: 'now' };
+    expect(updateCheckNotification({ ok: true, value: u })).toMatchObject({ title: 'Anima is up to date', body: 'Anima 1.1.0 is the newest on the stable channel.' });
+    expect(updateCheckNotification({ ok: true, value: null }).title).toBe('Anima is up to date');
+    expect(updateCheckNotification({ ok: true, value: { ...u, target: '1.2.0', available: true } })).toMatchObject({ key: '1.2.0', title: 'Anima 1.2.0 is available' });
+    expect(updateCheckNotification({ ok: true, value: { ...u, error: 'registry unreachable', lastSuccessAt: '2026-01-01T00:00:00Z' } })).toMatchObject({ title: 'Could not check for updates', body: 'registry unreachable The last successful check was at 2026-01-01T00:00:00Z.' });
+    expect(updateCheckNotification(fail).title).toBe('Could not check for updates');
+  });
+  it('quits "and stops" only once the stop went through; asks when the supervisor is busy (issue 15 #3)', () => {
+    expect(quitAndStopQuestion({ ok: true, value: { operation: 'stop', ok: true, message: 'Stopped' } })).toBeNull();
+    const busy = quitAndStopQuestion({ ok: false, error: { code: 'EBUSY', message: 'Another operation "upgrade" in progress since 10:00 by pid 7 on this home', details: { operation: 'upgrade' } } });
+    expect(busy!.message).toBe('Anima is busy (upgrade): quit and leave it running?');
+    expect(quitAndStopQuestion({ ok: false, error: { code: 'ETIMEOUT', message: 'no answer' } })!.message).toMatch(/could not be stopped/);
+    expect(quitAndStopQuestion({ ok: true, value: { operation: 'stop', ok: false, message: 'agent did not drain' } })!.detail).toBe('agent did not drain');
+  });
+  it('keeps a notification that timed out into the Action Center, so its click still works (issue 15 #8)', () => {
+    expect(keepAfterClose('timedOut')).toBe(true);
+    for (const r of ['userCanceled', 'applicationHidden', undefined]) expect(keepAfterClose(r)).toBe(false);
   });
 });
 

@@ -10,7 +10,7 @@ import type { Environment } from '../../shared/settings';
 import { SupervisorLink } from '../supervisor-link';
 import { createHandlers, type Handlers } from '../ipc-handlers';
 import type { MenuAction } from '../tray-menu';
-import { updateNotification, upgradeNotification } from '../notify-policy';
+import { quitAndStopQuestion, trayOperationNotification, updateCheckNotification, updateNotification, upgradeNotification } from '../notify-policy';
 import { parseAppArgs, showWindowOnLaunch } from '../app-args';
 import { appPaths, useProfileOfHome } from './app-paths';
 import { log, setupLogging } from './app-log';
@@ -74,22 +74,24 @@ async function runAction(action: MenuAction, target?: string): Promise<void> {
     case 'open-dashboard':
       return dashboard.open();
     case 'start':
-      await handlers.start(undefined);
-      return;
     case 'stop':
-      await handlers.stop(undefined);
+    case 'restart': {
+      // The window may be closed: a failure is told here, or nobody would know.
+      const n = trayOperationNotification(action, await handlers[action](undefined));
+      if (n) notifier.notify(n);
       return;
-    case 'restart':
-      await handlers.restart(undefined);
-      return;
+    }
     case 'upgrade':
       // The channel's target, as the supervisor resolves it; progress shows in the window.
       statusWindow.show('operation');
       await handlers.upgrade(undefined);
       return;
-    case 'check-updates':
-      await handlers.checkForUpdates(undefined);
+    case 'check-updates': {
+      const n = updateCheckNotification(await handlers.checkForUpdates(undefined));
+      // The state push may have just announced this very version.
+      if (!(offersShown.has(n.key) && Date.now() - offersShown.get(n.key)! < 30_000)) notifier.notify(n);
       return;
+    }
     case 'open-window':
       return statusWindow.show();
     case 'view-logs':
@@ -102,24 +104,31 @@ async function runAction(action: MenuAction, target?: string): Promise<void> {
       quitting = true;
       app.quit();
       return;
-    case 'quit-and-stop':
+    case 'quit-and-stop': {
+      const question = quitAndStopQuestion(await link.stop(false));
+      if (question) {
+        const { response } = await dialog.showMessageBox({ type: 'question', buttons: ['Quit and Leave It Running', 'Cancel'], defaultId: 1, cancelId: 1, ...question });
+        if (response !== 0) return;
+      }
       quitting = true;
-      await link.stop(false);
       app.quit();
       return;
+    }
   }
 }
 
+/** The versions an update notification announced, and when. */
+const offersShown = new Map<string, number>();
+
 function wireLink(): void {
-  const notifiedVersions = new Set<string>();
   const notifiedOutcomes = new Set<string>();
   link.on('state', (state) => {
     statusWindow.send('state', state);
     homes.rememberOwn(state.status?.environment as Environment | undefined);
     tray.refresh();
-    const n = updateNotification(state, notifiedVersions);
+    const n = updateNotification(state, offersShown);
     if (n) {
-      notifiedVersions.add(n.key);
+      offersShown.set(n.key, Date.now());
       notifier.notify(n);
     }
     dashboard.onState();
@@ -140,7 +149,7 @@ async function main(): Promise<void> {
   hardenApp(paths.rendererFile);
   registerIpc(handlers, (event) => statusWindow.isOwnSender(event));
   wireLink();
-  if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks({ menu: () => tray.menu(), run: runAction, state: () => link.state, hasTray: () => tray.exists });
+  if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks({ menu: () => tray.menu(), run: runAction, state: () => link.state, hasTray: () => tray.exists, notifications: () => notifier.shown });
 
   // Before any await: a window opened meanwhile (second-instance) and closed must not quit the
   // app through the default window-all-closed behaviour, and a quit must dispose the link.

@@ -1,11 +1,13 @@
 import type { AppState } from '../../shared/ipc-contract';
 import type { MenuAction, TrayMenuItem } from '../tray-menu';
+import type { NotificationSpec } from '../notify-policy';
 
 export interface TestHookDeps {
   menu(): TrayMenuItem[];
   run(action: MenuAction, home?: string): Promise<void>;
   state(): AppState;
   hasTray(): boolean;
+  notifications(): NotificationSpec[];
 }
 
 interface FlatItem {
@@ -36,5 +38,6 @@ export function installTestHooks(d: TestHookDeps): void {
     },
     state: d.state,
     hasTray: d.hasTray,
+    notifications: d.notifications,
   };
 }
