@@ -12,6 +12,7 @@ import { createHandlers, type Handlers } from '../ipc-handlers';
 import type { MenuAction } from '../tray-menu';
 import { quitAndStopQuestion, trayOperationNotification, updateCheckNotification, updateNotification, upgradeNotification } from '../notify-policy';
 import { parseAppArgs, showWindowOnLaunch } from '../app-args';
+import { busNameOwned, STATUS_NOTIFIER_WATCHER, trayVisible } from '../tray-host';
 import { appPaths, useProfileOfHome } from './app-paths';
 import { log, setupLogging } from './app-log';
 import { hardenApp } from './security';
@@ -33,10 +34,12 @@ useProfileOfHome(home);
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
 let quitting = false;
+/** A tray the user can see (tray-host.ts): without one, closing the window quits. */
+let trayVisibleToUser = false;
 const link = new SupervisorLink({ home, appVersion: app.getVersion(), log: (m) => log.info(m) });
 const statusWindow = new StatusWindow(paths, () => {
-  // Live in the tray; with no tray, closing the window quits.
-  if (!tray.exists && !quitting) app.quit();
+  // Live in the tray; with no tray anyone can see, closing the window quits.
+  if (!trayVisibleToUser && !quitting) app.quit();
 });
 const homes = new Homes(paths, statusWindow);
 const knownHomeViews = () => homes.views(link.state.status?.environment);
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
   hardenApp(paths.rendererFile);
   registerIpc(handlers, (event) => statusWindow.isOwnSender(event));
   wireLink();
-  if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks({ menu: () => tray.menu(), run: runAction, state: () => link.state, hasTray: () => tray.exists, notifications: () => notifier.shown });
+  if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks({ menu: () => tray.menu(), run: runAction, state: () => link.state, hasTray: () => trayVisibleToUser, notifications: () => notifier.shown });
 
   // Before any await: a window opened meanwhile (second-instance) and closed must not quit the
   // app through the default window-all-closed behaviour, and a quit must dispose the link.
@@ -166,9 +169,15 @@ async function main(): Promise<void> {
   // Other instances add their homes to the shared list: show them without waiting for a state change.
   watchFile(paths.knownHomesFile, { interval: 5000, persistent: false }, () => tray.refresh());
   const trayCreated = tray.create();
-  await link.start();
+  const [watcherOwned] = await Promise.all([process.platform === 'linux' ? busNameOwned(STATUS_NOTIFIER_WATCHER) : null, link.start()]);
+  trayVisibleToUser = trayVisible({ platform: process.platform, trayCreated, watcherOwned });
+  if (trayCreated && !trayVisibleToUser) log.warn(`no tray can be seen: nothing owns ${STATUS_NOTIFIER_WATCHER} on the session bus (GNOME needs the AppIndicator extension); the window stays the way in`);
   tray.refresh();
   // macOS login items can't carry --hidden (setLoginItemSettings' args are Windows-only).
   const hidden = args.hidden || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
-  if (showWindowOnLaunch({ hidden, trayCreated, platform: process.platform, desktop: process.env.XDG_CURRENT_DESKTOP })) statusWindow.show();
+  if (showWindowOnLaunch({ hidden, trayVisible: trayVisibleToUser })) statusWindow.show();
+  // macOS: opening the app again (Finder, Spotlight, the Dock) is 'activate', not a second
+  // instance; with the window closed and the icon hidden by the notch it is the only way in.
+  // Listened to only now, so that it can't undo a hidden start.
+  app.on('activate', () => statusWindow.show());
 }
