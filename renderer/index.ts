@@ -192,8 +192,9 @@ function renderSettings(): void {
   const login = $('set-login') as HTMLInputElement;
   login.checked = settings.launchAtLogin;
   const note = $('login-note');
-  note.hidden = !settings.launchAtLoginUnavailable;
-  note.textContent = settings.launchAtLoginUnavailable ?? '';
+  const said = settings.launchAtLoginUnavailable ?? settings.launchAtLoginNote ?? '';
+  note.hidden = !said;
+  note.textContent = said;
 }
 
 // ------------------------------------------------------------------ actions
@@ -273,7 +274,8 @@ async function saveSettings(e: Event): Promise<void> {
   }
   settingsDirty = false;
   renderSettings();
-  say('Saved.');
+  // Saved, yet not in effect until the user does something elsewhere (macOS: approve the login item).
+  say(settings.launchAtLoginNote ? `Saved. ${settings.launchAtLoginNote}` : 'Saved.');
   // A channel change changes what is offered: ask now rather than at the next interval.
   if (changes.some(([k]) => k === 'channel')) await checkForUpdates();
 }

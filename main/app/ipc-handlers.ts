@@ -18,6 +18,8 @@ export interface ShellActions {
     set(enabled: boolean): void;
     /** Why the option can't be used here, if it can't. */
     unavailable?: string;
+    /** What the user must still do for it to work, if anything (macOS 13+: approve the login item). */
+    note?(): string | null;
   };
   /** The homes this user opened with the app (known-homes.ts), most recent first. */
   knownHomes(): KnownHome[];
@@ -60,6 +62,7 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
       webPort,
       launchAtLogin: shell.launchAtLogin.get(),
       ...(shell.launchAtLogin.unavailable ? { launchAtLoginUnavailable: shell.launchAtLogin.unavailable } : {}),
+      ...(shell.launchAtLogin.note?.() ? { launchAtLoginNote: shell.launchAtLogin.note()! } : {}),
     };
   };
 

@@ -85,6 +85,8 @@ export interface Settings {
   launchAtLogin: boolean;
   /** Where launch-at-login is not available (a development build), in words. */
   launchAtLoginUnavailable?: string;
+  /** Something the user must do for launch at login to work (macOS: approve it in System Settings). */
+  launchAtLoginNote?: string;
 }
 
 /** The outcome of the last operation the user started (from the window, the tray or the CLI). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { progressRows, outcomeText, updateBanners, uptime, actionsFor, windowTitle } from '../../renderer/view-model';
 import { formatBytes } from '../../main/shared/format';
 import { keepAfterClose, quitAndStopQuestion, trayOperationNotification, updateCheckNotification, updateNotification, upgradeNotification } from '../../main/app/notify-policy';
-import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
+import { autostartFile, desktopEntry, linuxAutostartEnabled, loginItemNote, setLinuxAutostart } from '../../main/app/autostart';
 import { instanceArgs, parseAppArgs, showWindowOnLaunch } from '../../main/app/app-args';
 import type { ProgressEvent } from '../../main/shared/control-protocol';
 import { appState, status } from './state-fixtures';
@@ -139,6 +139,12 @@ describe('launch at login (Linux XDG autostart) and arguments', () => {
     setLinuxAutostart(false, '', [], env);
     expect(existsSync(autostartFile(env))).toBe(false);
     expect(desktopEntry('/a', ['100%'])).toContain('Exec=/a "100%%"');
+  });
+  it('tells what macOS waits for when a login item needs approval (issue 15 #11)', () => {
+    expect(loginItemNote('requires-approval')).toMatch(/System Settings › General › Login Items/);
+    expect(loginItemNote('enabled')).toBeNull();
+    expect(loginItemNote('not-registered')).toBeNull();
+    expect(loginItemNote(undefined)).toBeNull();
   });
   it('parses --home and --hidden, and opens the window when no tray can be shown', () => {
     expect(parseAppArgs(['.', '--home', '/tmp/h', '--hidden'])).toEqual({ home: '/tmp/h', hidden: true });

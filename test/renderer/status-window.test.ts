@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { startWorld, type World } from '../helpers/world';
 import { rememberHome } from '../../main/app/known-homes';
+import { loginItemNote } from '../../main/app/autostart';
+import type { ShellActions } from '../../main/app/ipc-handlers';
 import { chromiumPath, freePort, launchChromium, openBridge, type Bridge } from './bridge';
 
 const hasChromium = !!chromiumPath();
@@ -45,7 +47,7 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     home = '';
   });
 
-  async function open(extraEnv: NodeJS.ProcessEnv = {}, o: { knownHomesFile?: string } = {}): Promise<{ bridge: Bridge; page: Page; env: NodeJS.ProcessEnv }> {
+  async function open(extraEnv: NodeJS.ProcessEnv = {}, o: { knownHomesFile?: string; launchAtLogin?: ShellActions['launchAtLogin'] } = {}): Promise<{ bridge: Bridge; page: Page; env: NodeJS.ProcessEnv }> {
     home = world.newHome();
     const env = { ...world.env, ANIMA_HOME: home, ANIMA_WEB_PORT: String(await freePort()), ...extraEnv };
     bridge = await openBridge(browser, { home, env, xdgConfigHome: mkdtempSync(join(world.tmp, 'xdg-')), ...o });
@@ -171,6 +173,19 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     const relative = await page.evaluate(() => window.anima.openHome({ home: 'relative/home' }));
     expect(relative).toMatchObject({ ok: false, error: { code: 'EINVALID' } });
     expect(b.calls.openHome).toEqual([other]);
+    expect(b.pageErrors).toEqual([]);
+  });
+
+  it('says when launch at login waits for the user to approve it (macOS 13+, issue 15 #11)', async () => {
+    // The login item as macOS answers when it needs approval: registered, yet reading as off.
+    let requested = false;
+    const { bridge: b, page } = await open({}, { launchAtLogin: { get: () => false, set: (on) => void (requested = on), note: () => (requested ? loginItemNote('requires-approval') : null) } });
+    expect(await page.locator('#login-note').isHidden()).toBe(true);
+    await page.getByTestId('login-toggle').check();
+    await page.getByTestId('save-settings').click();
+    await page.getByTestId('settings-msg').getByText(/System Settings › General › Login Items/).waitFor(T);
+    expect(await page.locator('#login-note').innerText()).toContain('macOS needs your approval');
+    expect(await page.getByTestId('login-toggle').isChecked()).toBe(false);
     expect(b.pageErrors).toEqual([]);
   });
 
