@@ -3,13 +3,13 @@
 // machine installs with ELECTRON_SKIP_BINARY_DOWNLOAD=1), it skips and says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { _electron, type ElectronApplication } from 'playwright';
 import { startWorld, type World } from '../helpers/world';
 import { freePort } from '../renderer/bridge';
+import { canStartSessionBus, startSessionBus } from '../helpers/session-bus';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -137,24 +137,16 @@ describe.skipIf(!electron.path)('the Electron app (Playwright _electron)', () =>
     expect(JSON.parse(r.stdout).services.web.state).toBe('stopped');
   }, 90_000);
 
-  it.skipIf(!existsSync('/usr/bin/dbus-daemon'))('with a session bus but no StatusNotifierWatcher (GNOME without the extension): no tray, so --hidden still shows the window (#5)', async (ctx) => {
+  it.skipIf(!canStartSessionBus())('with a session bus but no StatusNotifierWatcher (GNOME without the extension): no tray, so --hidden still shows the window (#5)', async (ctx) => {
     needsDisplay(ctx);
-    const dir = mkdtempSync(join(tmpdir(), 'anima-bus-'));
-    writeFileSync(
-      join(dir, 'session.conf'),
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path=${join(dir, 'bus')}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
-    );
-    const bus = spawn('dbus-daemon', ['--config-file', join(dir, 'session.conf'), '--nofork'], { stdio: 'ignore' });
+    const bus = await startSessionBus();
     try {
-      for (let i = 0; i < 100 && !existsSync(join(dir, 'bus')); i++) await new Promise((r) => setTimeout(r, 50));
-      const { app } = await launch({ args: ['--hidden'], env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'bus')}` } });
+      const { app } = await launch({ args: ['--hidden'], env: { DBUS_SESSION_BUS_ADDRESS: bus.address } });
       const win = await app.firstWindow();
       await win.waitForSelector('body[data-ready="true"]');
       expect(await app.evaluate(() => ((globalThis as Record<string, unknown>).__animaTest as Hooks).hasTray())).toBe(false);
     } finally {
-      bus.kill();
+      bus.stop();
     }
   }, 90_000);
 });

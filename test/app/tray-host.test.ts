@@ -1,10 +1,9 @@
 // Is there a tray the user can see (issue 15 #5)? The decision, pure; the D-Bus question,
 // asked of a real private session bus (dbus-daemon) when one can be started here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { canStartSessionBus, startSessionBus } from '../helpers/session-bus';
 import { busNameOwned, parseNameHasOwner, STATUS_NOTIFIER_WATCHER, trayVisible } from '../../main/app/tray-host';
 import { showWindowOnLaunch } from '../../main/app/app-args';
 
@@ -35,32 +34,19 @@ describe('a tray the user can see', () => {
   });
 });
 
-const tools = existsSync('/usr/bin/dbus-daemon') && spawnSync('gdbus', ['help']).error === undefined;
+const tools = canStartSessionBus() && spawnSync('gdbus', ['help']).error === undefined;
 if (!tools) console.log('[tray-host] bus test skipped: needs dbus-daemon and gdbus (apt-get install -y dbus-daemon libglib2.0-bin)');
 
 describe.skipIf(!tools)('asking a real session bus', () => {
-  let dir: string;
-  let bus: ChildProcess;
+  let bus: Awaited<ReturnType<typeof startSessionBus>>;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'anima-bus-'));
-    const socket = join(dir, 'bus');
-    writeFileSync(
-      join(dir, 'session.conf'),
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path=${socket}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
-    );
-    bus = spawn('dbus-daemon', ['--config-file', join(dir, 'session.conf'), '--nofork'], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
-    env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` };
+    bus = await startSessionBus();
+    env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address };
   });
 
-  afterAll(() => {
-    bus?.kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => bus?.stop());
 
   it('no watcher on a bare bus; an owned name is seen as owned', async () => {
     expect(await busNameOwned(STATUS_NOTIFIER_WATCHER, { env })).toBe(false);
@@ -69,7 +55,7 @@ describe.skipIf(!tools)('asking a real session bus', () => {
 
   it("says it doesn't know when there is no bus to ask, and doesn't wait long", async () => {
     const t = Date.now();
-    expect(await busNameOwned(STATUS_NOTIFIER_WATCHER, { env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'nothing-here')}` } })).toBe(null);
+    expect(await busNameOwned(STATUS_NOTIFIER_WATCHER, { env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(bus.dir, 'nothing-here')}` } })).toBe(null);
     expect(Date.now() - t).toBeLessThan(5000);
   });
 });
