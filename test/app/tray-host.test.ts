@@ -31,11 +31,14 @@ describe('a tray the user can see', () => {
     expect(parseNameHasOwner('(false,)\n')).toBe(false);
     expect(parseNameHasOwner('')).toBe(null);
     expect(parseNameHasOwner('Error: GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown')).toBe(null);
+    expect(parseNameHasOwner('method return time=1.5 sender=org.freedesktop.DBus -> destination=:1.0 serial=3 reply_serial=2\n   boolean true\n')).toBe(true);
+    expect(parseNameHasOwner('method return time=1.5 sender=org.freedesktop.DBus -> destination=:1.0 serial=3 reply_serial=2\n   boolean false\n')).toBe(false);
   });
 });
 
-const tools = canStartSessionBus() && spawnSync('gdbus', ['help']).error === undefined;
-if (!tools) console.log('[tray-host] bus test skipped: needs dbus-daemon and gdbus (apt-get install -y dbus-daemon libglib2.0-bin)');
+const has = (tool: string) => spawnSync(tool, ['--help']).error === undefined;
+const tools = canStartSessionBus() && (has('gdbus') || has('dbus-send'));
+if (!tools) console.log('[tray-host] bus test skipped: needs dbus-daemon and gdbus or dbus-send (apt-get install -y dbus-daemon libglib2.0-bin)');
 
 describe.skipIf(!tools)('asking a real session bus', () => {
   let bus: Awaited<ReturnType<typeof startSessionBus>>;
@@ -48,14 +51,20 @@ describe.skipIf(!tools)('asking a real session bus', () => {
 
   afterAll(() => bus?.stop());
 
-  it('no watcher on a bare bus; an owned name is seen as owned', async () => {
-    expect(await busNameOwned(STATUS_NOTIFIER_WATCHER, { env })).toBe(false);
-    expect(await busNameOwned('org.freedesktop.DBus', { env })).toBe(true);
+  it('no watcher on a bare bus; an owned name is seen as owned; with gdbus and with dbus-send', async () => {
+    for (const tool of (['gdbus', 'dbus-send'] as const).filter(has)) {
+      expect(await busNameOwned(STATUS_NOTIFIER_WATCHER, { env, tools: [tool] }), tool).toBe(false);
+      expect(await busNameOwned('org.freedesktop.DBus', { env, tools: [tool] }), tool).toBe(true);
+    }
+    // Neither tool installed: don't know.
+    expect(await busNameOwned('org.freedesktop.DBus', { env: { ...env, PATH: bus.dir } })).toBe(null);
   });
 
   it("says it doesn't know when there is no bus to ask, and doesn't wait long", async () => {
-    const t = Date.now();
-    expect(await busNameOwned(STATUS_NOTIFIER_WATCHER, { env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(bus.dir, 'nothing-here')}` } })).toBe(null);
-    expect(Date.now() - t).toBeLessThan(5000);
+    for (const tool of (['gdbus', 'dbus-send'] as const).filter(has)) {
+      const t = Date.now();
+      expect(await busNameOwned(STATUS_NOTIFIER_WATCHER, { env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(bus.dir, 'nothing-here')}` }, tools: [tool] }), tool).toBe(null);
+      expect(Date.now() - t).toBeLessThan(5000);
+    }
   });
 });
