@@ -63,7 +63,10 @@ export class StatusWindow {
   isOwnSender(event: IpcMainInvokeEvent): boolean {
     const wc = this.webContents;
     const frame = event.senderFrame;
-    return !!wc && !!frame && event.sender === wc && frame.parent === null && isRendererFile(frame.url, this.paths.rendererFile);
+    if (!wc || !frame || event.sender !== wc) return false;
+    // The frame by its ids, not by wrapper object: the main frame, not one inside it.
+    const main = wc.mainFrame;
+    return frame.processId === main.processId && frame.routingId === main.routingId && isRendererFile(frame.url, this.paths.rendererFile);
   }
 
   private lockToRenderer(wc: WebContents): void {
