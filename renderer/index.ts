@@ -2,7 +2,7 @@
 // piece of text from the supervisor goes into the page as textContent, never as HTML.
 import type { AnimaApi, AppState, HomeView, LogService, OutcomeView, Result, Settings } from '../main/shared/ipc-contract';
 import type { ServiceStatus } from '../main/shared/status';
-import { actionsFor, outcomeText, progressRows, updateBanners, uptime, type BannerView } from './view-model';
+import { actionsFor, outcomeText, progressRows, updateBanners, uptime, windowTitle, type BannerView } from './view-model';
 
 const anima: AnimaApi = window.anima;
 
@@ -40,7 +40,7 @@ function render(): void {
   badge.textContent = env;
   badge.dataset.env = env;
   badge.setAttribute('aria-label', `Environment: ${env}`);
-  document.title = `Anima Desktop: ${env}`;
+  document.title = windowTitle(state);
 
   const conn = $('connection');
   conn.textContent = state.connection === 'connected' ? 'supervisor connected' : state.connection === 'connecting' ? 'connecting…' : 'supervisor not running';
@@ -192,8 +192,9 @@ function renderSettings(): void {
   const login = $('set-login') as HTMLInputElement;
   login.checked = settings.launchAtLogin;
   const note = $('login-note');
-  note.hidden = !settings.launchAtLoginUnavailable;
-  note.textContent = settings.launchAtLoginUnavailable ?? '';
+  const said = settings.launchAtLoginUnavailable ?? settings.launchAtLoginNote ?? '';
+  note.hidden = !said;
+  note.textContent = said;
 }
 
 // ------------------------------------------------------------------ actions
@@ -273,7 +274,8 @@ async function saveSettings(e: Event): Promise<void> {
   }
   settingsDirty = false;
   renderSettings();
-  say('Saved.');
+  // Saved, yet not in effect until the user does something elsewhere (macOS: approve the login item).
+  say(settings.launchAtLoginNote ? `Saved. ${settings.launchAtLoginNote}` : 'Saved.');
   // A channel change changes what is offered: ask now rather than at the next interval.
   if (changes.some(([k]) => k === 'channel')) await checkForUpdates();
 }

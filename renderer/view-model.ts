@@ -1,6 +1,7 @@
 // What the status window shows, computed from the state without touching the DOM
 // (so it is tested in Node). Types only from the contract: no zod in the renderer bundle.
 import type { AppState, OutcomeView } from '../main/shared/ipc-contract';
+import { formatBytes } from '../main/shared/format';
 import type { ProgressEvent } from '../main/shared/control-protocol';
 import type { ServiceStatus, UpdateState } from '../main/shared/status';
 
@@ -30,13 +31,6 @@ const STEP_TITLES: Record<string, string> = {
   'rolled-back': 'Rolled back',
   failed: 'Failed',
 };
-
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?';
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -179,6 +173,13 @@ export interface ActionsView {
   stop: boolean;
   restart: boolean;
   busy: boolean;
+}
+
+
+/** The window's title names the home: two homes' windows must not read alike in the task switcher. */
+export function windowTitle(state: AppState): string {
+  const env = state.status?.environment;
+  return `Anima Desktop: ${env ? `${env} · ` : ''}${state.home}`;
 }
 
 export function actionsFor(state: AppState): ActionsView {

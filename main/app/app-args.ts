@@ -20,13 +20,11 @@ export function parseAppArgs(argv: readonly string[]): AppArgs {
 
 /**
  * Open the status window at launch (an explicit launch deserves a window), except when
- * started hidden at login with a tray to live in. With no tray it always opens.
- * GNOME shows no tray without the AppIndicator extension, so there the window opens anyway.
+ * started hidden at login with a tray to live in. With no tray the user can see, it
+ * always opens (tray-host.ts decides what can be seen: a desktop's name can't tell).
  */
-export function showWindowOnLaunch(o: { hidden: boolean; trayCreated: boolean; platform: NodeJS.Platform; desktop?: string }): boolean {
-  if (!o.trayCreated) return true;
-  if (o.platform === 'linux' && /gnome/i.test(o.desktop ?? '')) return true;
-  return !o.hidden;
+export function showWindowOnLaunch(o: { hidden: boolean; trayVisible: boolean }): boolean {
+  return !o.trayVisible || !o.hidden;
 }
 
 /**

@@ -8,14 +8,27 @@ export function autostartFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'autostart', 'anima-desktop.desktop');
 }
 
-/** Quotes an Exec argument as the Desktop Entry spec asks. */
-function quoteArg(a: string): string {
-  if (/^[A-Za-z0-9_\-./=:@]+$/.test(a)) return a;
-  return `"${a.replace(/(["`$\\])/g, '\\$1')}"`;
+/**
+ * One argument as the Desktop Entry spec's Exec key wants it: reserved characters inside
+ * double quotes, where `"`, `` ` ``, `$` and `\` take a backslash; `%` doubled, as a field
+ * code would otherwise eat it.
+ */
+function quoteExecArg(a: string): string {
+  const quoted = /^[A-Za-z0-9_\-./=:@+,]+$/.test(a) ? a : `"${a.replace(/(["`$\\])/g, '\\$1')}"`;
+  return quoted.replace(/%/g, '%%');
+}
+
+/**
+ * A value of type string in a desktop file: readers unescape `\\`, `\s`, `\n`, `\t`, `\r`
+ * before anything else (and GLib refuses the whole key at any other backslash pair), so the
+ * Exec quoting's backslashes are escaped once more here.
+ */
+function escapeStringValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r').replace(/^ /, '\\s');
 }
 
 export function desktopEntry(execPath: string, args: string[]): string {
-  const exec = [execPath, ...args].map(quoteArg).join(' ').replace(/%/g, '%%');
+  const exec = escapeStringValue([execPath, ...args].map(quoteExecArg).join(' '));
   return ['[Desktop Entry]', 'Type=Application', 'Name=Anima Desktop', 'Comment=Keeps your local Anima runtime running', `Exec=${exec}`, 'Terminal=false', 'X-GNOME-Autostart-enabled=true', ''].join('\n');
 }
 
@@ -32,4 +45,14 @@ export function setLinuxAutostart(enabled: boolean, execPath: string, args: stri
   }
   mkdirSync(join(f, '..'), { recursive: true });
   writeFileSync(f, desktopEntry(execPath, args), { mode: 0o644 });
+}
+
+/**
+ * macOS 13+: a login item may be registered yet wait for the user's approval, and reads as
+ * off until then. In words, for the settings view; null when there is nothing to say.
+ */
+export function loginItemNote(status: string | undefined): string | null {
+  if (status === 'requires-approval') return 'macOS needs your approval: open System Settings › General › Login Items and allow Anima Desktop.';
+  if (status === 'not-found') return 'macOS could not find this app to start at login: move it to Applications and try again.';
+  return null;
 }

@@ -1,14 +1,11 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { AnimaError } from '../core/errors';
+import { AnimaError, errorBody } from '../core/errors';
 import { readConfig, setConfigValue, parseSettingValue } from '../core/config';
-import { type Config } from '../shared/settings';
 import { createContext } from '../core/context';
 import { tailLines } from '../core/log-tail';
-import type { UpdateState } from '../shared/status';
-import type { OperationOutcome } from '../shared/control-protocol';
-import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type Result, type Settings, type LogService } from '../shared/ipc-contract';
-import { errorBody, type SupervisorLink } from './supervisor-link';
+import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type ParsedArgOf, type Result, type Settings, type LogService } from '../shared/ipc-contract';
+import type { SupervisorLink } from './supervisor-link';
 import { homeViews, type KnownHome } from './known-homes';
 
 /** What only the Electron shell can do; main.ts passes the real ones, the tests their own. */
@@ -21,6 +18,8 @@ export interface ShellActions {
     set(enabled: boolean): void;
     /** Why the option can't be used here, if it can't. */
     unavailable?: string;
+    /** What the user must still do for it to work, if anything (macOS 13+: approve the login item). */
+    note?(): string | null;
   };
   /** The homes this user opened with the app (known-homes.ts), most recent first. */
   knownHomes(): KnownHome[];
@@ -49,7 +48,7 @@ async function attempt<T>(fn: () => Promise<T> | T): Promise<Result<T>> {
 export function createHandlers(link: SupervisorLink, shell: ShellActions): Handlers {
   const settings = async (): Promise<Settings> => {
     const c = link.current();
-    const config = c ? ((await c.request('config-get', {})) as Config) : readConfig(link.paths.config);
+    const config = c ? await c.request('config-get', {}) : readConfig(link.paths.config);
     let webPort = config.web.port;
     try {
       webPort = createContext({ home: link.paths.home }, link.env).webPort;
@@ -63,23 +62,23 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
       webPort,
       launchAtLogin: shell.launchAtLogin.get(),
       ...(shell.launchAtLogin.unavailable ? { launchAtLoginUnavailable: shell.launchAtLogin.unavailable } : {}),
+      ...(shell.launchAtLogin.note?.() ? { launchAtLoginNote: shell.launchAtLogin.note()! } : {}),
     };
   };
 
-  const impl: { [M in InvokeMethod]: (arg: any) => Promise<InvokeResults[M]> } = {
+  const impl: { [M in InvokeMethod]: (arg: ParsedArgOf<M>) => Promise<InvokeResults[M]> } = {
     getState: async () => link.state,
     start: () => link.operation('start', async () => (await link.ensure()).request('start', {})),
-    stop: (a?: { force?: boolean }) => link.stop(!!a?.force),
-    restart: (a?: { force?: boolean }) => link.operation('restart', async () => (await link.ensure()).request('restart', a?.force ? { force: true } : {})),
-    upgrade: async (a?: { version?: string }) => {
+    stop: (a) => link.stop(!!a?.force),
+    restart: (a) => link.operation('restart', async () => (await link.ensure()).request('restart', a?.force ? { force: true } : {})),
+    upgrade: async (a) => {
       // The supervisor refreshes what is offered before it answers (a failed target is marked as such).
-      const r = await link.operation(a?.version ? `upgrade to ${a.version}` : 'upgrade', async () => (await link.ensure()).request('upgrade', a?.version ? { version: a.version } : {}));
-      return r as Result<OperationOutcome>;
+      return link.operation(a?.version ? `upgrade to ${a.version}` : 'upgrade', async () => (await link.ensure()).request('upgrade', a?.version ? { version: a.version } : {}));
     },
-    checkForUpdates: () => attempt(async () => (await link.request('check-updates', {})) as UpdateState | null),
-    skipVersion: (a: { version: string }) => attempt(async () => (await link.request('skip-version', { version: a.version })) as UpdateState | null),
+    checkForUpdates: () => attempt(() => link.request('check-updates', {})),
+    skipVersion: (a) => attempt(() => link.request('skip-version', { version: a.version })),
     getSettings: () => attempt(settings),
-    setSetting: (a: { key: string; value: string }) =>
+    setSetting: (a) =>
       attempt(async () => {
         const c = link.current();
         if (c) await c.request('config-set', { key: a.key, value: a.value });
@@ -90,21 +89,21 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
         }
         return settings();
       }),
-    setLaunchAtLogin: (a: { enabled: boolean }) =>
+    setLaunchAtLogin: (a) =>
       attempt(async () => {
         shell.launchAtLogin.set(a.enabled);
         return settings();
       }),
-    getLogs: (a: { service: LogService; lines: number }) =>
+    getLogs: (a) =>
       attempt(async () => {
         const c = link.current();
-        if (c && a.service !== 'manager') return (await c.request('logs', { service: a.service, lines: a.lines })) as string[];
+        if (c && a.service !== 'manager') return c.request('logs', { service: a.service, lines: a.lines });
         return tailLines(link.paths.log(a.service), a.lines);
       }),
     openDashboard: () => attempt(async () => (await shell.openDashboard(), null)),
-    showLog: (a: { service: LogService }) => attempt(async () => (await shell.showLog(link.paths.log(a.service), a.service), null)),
+    showLog: (a) => attempt(async () => (await shell.showLog(link.paths.log(a.service), a.service), null)),
     listHomes: () => attempt(() => homeViews(shell.knownHomes(), link.paths.home, link.state.status?.environment)),
-    openHome: (a: { home: string }) =>
+    openHome: (a) =>
       attempt(async () => {
         // Only a home an instance opened before (the list the window shows): the window can't
         // make the app create a home in any folder it names. New ones go through the picker.

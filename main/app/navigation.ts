@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 /**
  * Navigation and sender guards, pure. Origins are compared as `new URL(u).origin`, never
  * with startsWith (http://127.0.0.1:4280.evil.com starts with http://127.0.0.1:4280).
@@ -22,17 +24,18 @@ export function isSafeExternalUrl(url: string): boolean {
 }
 
 /**
- * Is an IPC message from our own status window? Its frame must exist (it may be null
- * after a navigation) and show our renderer file: the same file: URL path, nothing else.
+ * Is this URL our renderer's file? Compared as paths (fileURLToPath, inside a try: a `%`
+ * that isn't an escape makes it throw), case-insensitively on Windows, where Chromium
+ * upper-cases the drive letter. A query or fragment doesn't matter; any other file does.
  */
-export function isTrustedRendererUrl(frameUrl: string | null | undefined, rendererUrl: string): boolean {
-  if (!frameUrl) return false;
+export function isRendererFile(url: string | null | undefined, rendererFile: string, platform: NodeJS.Platform = process.platform): boolean {
+  if (!url) return false;
   try {
-    const got = new URL(frameUrl);
-    const want = new URL(rendererUrl);
-    if (got.protocol !== want.protocol) return false;
-    if (want.protocol === 'file:') return got.host === want.host && decodeURIComponent(got.pathname) === decodeURIComponent(want.pathname);
-    return got.origin === want.origin && got.pathname === want.pathname;
+    const u = new URL(url);
+    if (u.protocol !== 'file:' || (u.host && u.host !== 'localhost')) return false;
+    const windows = platform === 'win32';
+    const got = fileURLToPath(u, { windows });
+    return windows ? got.toLowerCase() === rendererFile.toLowerCase() : got === rendererFile;
   } catch {
     return false;
   }

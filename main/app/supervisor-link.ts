@@ -5,8 +5,8 @@ import { ensureSupervisor } from '../core/supervisor-process';
 import { createContext } from '../core/context';
 import { offlineStatus } from '../core/status';
 import type { HomeStatus } from '../shared/status';
-import { isAnimaError, messageOf } from '../core/errors';
-import type { ErrorBody, Method, OperationOutcome, ParamsOf, SupervisorEvent } from '../shared/control-protocol';
+import { errorBody, messageOf } from '../core/errors';
+import type { Method, OperationOutcome, ParamsOf, ResultOf, SupervisorEvent } from '../shared/control-protocol';
 import type { AppState, OutcomeView, Result } from '../shared/ipc-contract';
 
 export interface LinkOptions {
@@ -22,12 +22,6 @@ export interface LinkOptions {
 }
 
 const MAX_PROGRESS = 200;
-
-export function errorBody(e: unknown): ErrorBody {
-  if (isAnimaError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ? { details: e.details } : {}) };
-  const code = typeof e === 'object' && e && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : 'EUNEXPECTED';
-  return { code, message: messageOf(e) };
-}
 
 /**
  * The tray app's link to its home's supervisor, with no Electron in it: connects when one
@@ -139,7 +133,7 @@ export class SupervisorLink extends EventEmitter {
         this.retryIndex = 0;
         this.scheduleRetry();
       });
-      const status = (await c.request('subscribe', {}, { timeoutMs: 10_000 })) as HomeStatus;
+      const status = await c.request('subscribe', {}, { timeoutMs: 10_000 });
       this.client = c;
       this.retryIndex = 0;
       if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -174,7 +168,7 @@ export class SupervisorLink extends EventEmitter {
   }
 
   /** A plain request to the supervisor, started if needed. */
-  async request<M extends Method>(method: M, params: ParamsOf<M>, opts: { start?: boolean } = {}): Promise<unknown> {
+  async request<M extends Method>(method: M, params: ParamsOf<M>, opts: { start?: boolean } = {}): Promise<ResultOf<M>> {
     const c = opts.start === false ? this.current() : await this.ensure();
     if (!c) throw Object.assign(new Error('The supervisor is not running'), { code: 'ENOTRUNNING' });
     return c.request(method, params);
@@ -184,12 +178,12 @@ export class SupervisorLink extends EventEmitter {
    * An operation the user asked for: progress is collected from the start, the outcome
    * (or the error) is kept as lastOutcome and emitted, and a failure is returned as data.
    */
-  async operation(kind: string, fn: () => Promise<unknown>): Promise<Result<OperationOutcome>> {
+  async operation(kind: string, fn: () => Promise<OperationOutcome>): Promise<Result<OperationOutcome>> {
     this.setState({ busy: kind, progress: [] });
     let view: OutcomeView;
     let result: Result<OperationOutcome>;
     try {
-      const outcome = (await fn()) as OperationOutcome;
+      const outcome = await fn();
       view = { operation: kind, ok: outcome.ok, message: outcome.message, at: new Date().toISOString(), outcome };
       result = { ok: true, value: outcome };
     } catch (e) {

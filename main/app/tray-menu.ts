@@ -126,7 +126,8 @@ export function buildTrayMenu(state: AppState, homes: HomeView[] = []): TrayMenu
     type: 'submenu',
     submenu: [
       { label: 'Quit and leave Anima running', action: 'quit-leave-running', enabled: true, isDefault: true },
-      { label: 'Quit and stop Anima (drain)', action: 'quit-and-stop', enabled: true },
+      // Not while an operation runs: the supervisor would refuse the stop.
+      { label: 'Quit and stop Anima (drain)', action: 'quit-and-stop', enabled: !busy },
     ],
   });
   return items;

@@ -1,3 +1,5 @@
+import type { ErrorBody } from '../shared/control-protocol';
+
 /**
  * Errors that reach users. Every failure the manager reports says what failed and
  * where (a file, a package, a registry URL), and carries the exit code of spec/cli.md:
@@ -46,4 +48,13 @@ export function errorCode(e: unknown): string | undefined {
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * An error as it crosses a process boundary (the control protocol, the app's IPC): an
+ * AnimaError keeps its code, hint and details; a Node or npm error its errno-style code.
+ */
+export function errorBody(e: unknown, fallbackCode = 'EUNEXPECTED'): ErrorBody {
+  if (isAnimaError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ? { details: e.details } : {}) };
+  return { code: errorCode(e) ?? fallbackCode, message: messageOf(e) };
 }

@@ -17,7 +17,6 @@ import type { ErrorBody, OperationOutcome, ProgressEvent } from './control-proto
 
 /** Settings the window may change (a subset of core/config.ts SETTINGS, by design). */
 export const WINDOW_SETTINGS = ['channel', 'updates.checkIntervalHours', 'drainTimeoutSeconds'] as const;
-export type WindowSetting = (typeof WINDOW_SETTINGS)[number];
 
 export const LOG_SERVICES = ['web', 'agent', 'supervisor', 'manager'] as const;
 export type LogService = (typeof LOG_SERVICES)[number];
@@ -65,7 +64,10 @@ let schemas: Schemas | null = null;
 export function invokeSchemas(): Schemas {
   return (schemas ??= buildSchemas());
 }
+/** What the renderer may pass. */
 export type ArgOf<M extends InvokeMethod> = z.input<Schemas[M]>;
+/** What a handler receives: the argument once its schema accepted it. */
+export type ParsedArgOf<M extends InvokeMethod> = z.output<Schemas[M]>;
 
 /** The IPC channel name of a method: one namespace, so nothing else can collide. */
 export function invokeChannel(m: InvokeMethod): string {
@@ -83,6 +85,8 @@ export interface Settings {
   launchAtLogin: boolean;
   /** Where launch-at-login is not available (a development build), in words. */
   launchAtLoginUnavailable?: string;
+  /** Something the user must do for launch at login to work (macOS: approve it in System Settings). */
+  launchAtLoginNote?: string;
 }
 
 /** The outcome of the last operation the user started (from the window, the tray or the CLI). */

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { progressRows, outcomeText, updateBanners, uptime, actionsFor, formatBytes } from '../../renderer/view-model';
-import { updateNotification, upgradeNotification } from '../../main/app/notify-policy';
-import { autostartFile, desktopEntry, linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
+import { progressRows, outcomeText, updateBanners, uptime, actionsFor, windowTitle } from '../../renderer/view-model';
+import { formatBytes } from '../../main/shared/format';
+import { keepAfterClose, quitAndStopQuestion, trayOperationNotification, updateCheckNotification, updateNotification, upgradeNotification } from '../../main/app/notify-policy';
+import { autostartFile, desktopEntry, linuxAutostartEnabled, loginItemNote, setLinuxAutostart } from '../../main/app/autostart';
 import { instanceArgs, parseAppArgs, showWindowOnLaunch } from '../../main/app/app-args';
 import type { ProgressEvent } from '../../main/shared/control-protocol';
 import { appState, status } from './state-fixtures';
@@ -50,8 +51,8 @@ describe('outcomes in plain words', () => {
     expect(t.logService).toBe('web');
   });
   it('shows errors with their hint, and plain successes', () => {
-    const e = outcomeText({ operation: 'upgrade', ok: false, message: 'x', at: '', error: { code: 'ENOTYET', message: 'The one-click upgrade is not built yet', hint: 'Use the CLI' } });
-    expect(e).toMatchObject({ tone: 'error', headline: 'Upgrade failed', lines: ['The one-click upgrade is not built yet', 'Use the CLI'] });
+    const e = outcomeText({ operation: 'upgrade', ok: false, message: 'x', at: '', error: { code: 'EREGISTRY', message: 'The registry at http://127.0.0.1:9 did not answer', hint: 'Check your network, then try again' } });
+    expect(e).toMatchObject({ tone: 'error', headline: 'Upgrade failed', lines: ['The registry at http://127.0.0.1:9 did not answer', 'Check your network, then try again'] });
     expect(outcomeText({ operation: 'start', ok: true, message: 'Started x@1.1.0', at: '', outcome: { operation: 'start', ok: true, message: 'Started x@1.1.0' } })).toMatchObject({ tone: 'ok', headline: 'Start finished' });
     expect(outcomeText({ operation: 'stop', ok: true, message: 'Stopped', at: '', outcome: { operation: 'stop', ok: true, message: 'Stopped', forced: '2 agents mid-step' } }).tone).toBe('warn');
   });
@@ -75,6 +76,11 @@ describe('update banners', () => {
     expect(actionsFor(appState(status({ web: 'stopped' })))).toEqual({ start: true, stop: false, restart: false, busy: false });
     expect(actionsFor(appState(status(), { busy: 'restart' })).busy).toBe(true);
   });
+  it('names the home in the window title, beside the environment (issue 15 #13)', () => {
+    const s = appState(status({ environment: 'canary' }));
+    expect(windowTitle(s)).toBe(`Anima Desktop: canary · ${s.home}`);
+    expect(windowTitle({ ...s, status: null })).toBe(`Anima Desktop: ${s.home}`);
+  });
 });
 
 describe('notifications', () => {
@@ -94,6 +100,29 @@ describe('notifications', () => {
     expect(upgradeNotification(ev('starting', 'x'))).toBeNull();
     expect(upgradeNotification({ operation: 'restart', step: 'done', message: 'x' })).toBeNull();
   });
+  it('answers every tray action whose result the closed window would have shown (issue 15 #10)', () => {
+    const fail = { ok: false as const, error: { code: 'EREGISTRY', message: 'The registry did not answer', hint: 'Check your network.' } };
+    expect(trayOperationNotification('start', fail)).toMatchObject({ title: 'Anima could not start', body: 'The registry did not answer Check your network.', section: 'operation' });
+    expect(trayOperationNotification('restart', { ok: true, value: { operation: 'restart', ok: false, message: 'web did not become healthy' } })).toMatchObject({ title: 'Anima could not restart', body: 'web did not become healthy' });
+    expect(trayOperationNotification('stop', { ok: true, value: { operation: 'stop', ok: true, message: 'Stopped' } })).toBeNull();
+    const u = { channel: 'stable', current: '1.1.0', target: '1.1.0', available: false, downgrade: false, skipped: false, checkedAt: 'now', lastSuccessAt: 'now' };
+    expect(updateCheckNotification({ ok: true, value: u })).toMatchObject({ title: 'Anima is up to date', body: 'Anima 1.1.0 is the newest on the stable channel.' });
+    expect(updateCheckNotification({ ok: true, value: null }).title).toBe('Anima is up to date');
+    expect(updateCheckNotification({ ok: true, value: { ...u, target: '1.2.0', available: true } })).toMatchObject({ key: '1.2.0', title: 'Anima 1.2.0 is available' });
+    expect(updateCheckNotification({ ok: true, value: { ...u, error: 'registry unreachable', lastSuccessAt: '2026-01-01T00:00:00Z' } })).toMatchObject({ title: 'Could not check for updates', body: 'registry unreachable The last successful check was at 2026-01-01T00:00:00Z.' });
+    expect(updateCheckNotification(fail).title).toBe('Could not check for updates');
+  });
+  it('quits "and stops" only once the stop went through; asks when the supervisor is busy (issue 15 #3)', () => {
+    expect(quitAndStopQuestion({ ok: true, value: { operation: 'stop', ok: true, message: 'Stopped' } })).toBeNull();
+    const busy = quitAndStopQuestion({ ok: false, error: { code: 'EBUSY', message: 'Another operation "upgrade" in progress since 10:00 by pid 7 on this home', details: { operation: 'upgrade' } } });
+    expect(busy!.message).toBe('Anima is busy (upgrade): quit and leave it running?');
+    expect(quitAndStopQuestion({ ok: false, error: { code: 'ETIMEOUT', message: 'no answer' } })!.message).toMatch(/could not be stopped/);
+    expect(quitAndStopQuestion({ ok: true, value: { operation: 'stop', ok: false, message: 'agent did not drain' } })!.detail).toBe('agent did not drain');
+  });
+  it('keeps a notification that timed out into the Action Center, so its click still works (issue 15 #8)', () => {
+    expect(keepAfterClose('timedOut')).toBe(true);
+    for (const r of ['userCanceled', 'applicationHidden', undefined]) expect(keepAfterClose(r)).toBe(false);
+  });
 });
 
 describe('launch at login (Linux XDG autostart) and arguments', () => {
@@ -111,13 +140,18 @@ describe('launch at login (Linux XDG autostart) and arguments', () => {
     expect(existsSync(autostartFile(env))).toBe(false);
     expect(desktopEntry('/a', ['100%'])).toContain('Exec=/a "100%%"');
   });
+  it('tells what macOS waits for when a login item needs approval (issue 15 #11)', () => {
+    expect(loginItemNote('requires-approval')).toMatch(/System Settings › General › Login Items/);
+    expect(loginItemNote('enabled')).toBeNull();
+    expect(loginItemNote('not-registered')).toBeNull();
+    expect(loginItemNote(undefined)).toBeNull();
+  });
   it('parses --home and --hidden, and opens the window when no tray can be shown', () => {
     expect(parseAppArgs(['.', '--home', '/tmp/h', '--hidden'])).toEqual({ home: '/tmp/h', hidden: true });
     expect(parseAppArgs(['--home=/x'])).toEqual({ home: '/x', hidden: false });
-    expect(showWindowOnLaunch({ hidden: true, trayCreated: false, platform: 'darwin' })).toBe(true);
-    expect(showWindowOnLaunch({ hidden: true, trayCreated: true, platform: 'darwin' })).toBe(false);
-    expect(showWindowOnLaunch({ hidden: true, trayCreated: true, platform: 'linux', desktop: 'ubuntu:GNOME' })).toBe(true);
-    expect(showWindowOnLaunch({ hidden: false, trayCreated: true, platform: 'win32' })).toBe(true);
+    expect(showWindowOnLaunch({ hidden: true, trayVisible: false })).toBe(true);
+    expect(showWindowOnLaunch({ hidden: true, trayVisible: true })).toBe(false);
+    expect(showWindowOnLaunch({ hidden: false, trayVisible: true })).toBe(true);
   });
   it('starts another instance with the same app arguments and the home it is for', () => {
     expect(instanceArgs({ packaged: false, appRoot: '/src/anima-desktop', home: '/srv/h' })).toEqual(['/src/anima-desktop', '--home', '/srv/h']);

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/window-options';
-import { dashboardAction, isSafeExternalUrl, isSameOrigin, isTrustedRendererUrl } from '../../main/app/navigation';
+import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/electron/window-options';
+import { dashboardAction, isRendererFile, isSafeExternalUrl, isSameOrigin } from '../../main/app/navigation';
 import { RENDERER_CSP } from '../../main/app/csp';
 import { EVENT_NAMES, INVOKE_METHODS, invokeSchemas } from '../../main/shared/ipc-contract';
 import { dashboardUnavailableHtml } from '../../main/app/dashboard-page';
@@ -55,16 +55,28 @@ describe('navigation guard', () => {
   });
 
   it('trusts IPC only from our renderer file, and never from a frame that is gone', () => {
-    const renderer = pathToFileURL('/opt/Anima Desktop/resources/app.asar/dist/renderer/index.html').href;
-    expect(isTrustedRendererUrl(renderer, renderer)).toBe(true);
-    expect(isTrustedRendererUrl(`${renderer}#operation`, renderer)).toBe(true);
-    expect(isTrustedRendererUrl(null, renderer)).toBe(false);
-    expect(isTrustedRendererUrl(undefined, renderer)).toBe(false);
-    expect(isTrustedRendererUrl('file:///tmp/evil/index.html', renderer)).toBe(false);
-    expect(isTrustedRendererUrl('http://127.0.0.1:4280/', renderer)).toBe(false);
-    expect(isTrustedRendererUrl(`${renderer.replace('index.html', 'index.html.evil')}`, renderer)).toBe(false);
-    expect(isTrustedRendererUrl('http://127.0.0.1:5000/index.html', 'http://127.0.0.1:5000/index.html')).toBe(true);
-    expect(isTrustedRendererUrl('http://127.0.0.1:5001/index.html', 'http://127.0.0.1:5000/index.html')).toBe(false);
+    const file = '/opt/Anima Desktop/resources/app.asar/dist/renderer/index.html';
+    const renderer = pathToFileURL(file).href;
+    expect(isRendererFile(renderer, file)).toBe(true);
+    expect(isRendererFile(`${renderer}#operation`, file)).toBe(true);
+    expect(isRendererFile(null, file)).toBe(false);
+    expect(isRendererFile(undefined, file)).toBe(false);
+    expect(isRendererFile('file:///tmp/evil/index.html', file)).toBe(false);
+    expect(isRendererFile('http://127.0.0.1:4280/', file)).toBe(false);
+    expect(isRendererFile(`${renderer.replace('index.html', 'index.html.evil')}`, file)).toBe(false);
+    expect(isRendererFile('file://evil.example/opt/Anima%20Desktop/resources/app.asar/dist/renderer/index.html', file)).toBe(false);
+  });
+
+  it('recognises our renderer file whatever its path holds, and as Windows spells it (issue 15 #9)', () => {
+    // A `%` in the install path: the URL escapes it, the path doesn't; a bare `%` never throws.
+    const odd = "/home/u/100% sure/it's #1 ?/dist/renderer/index.html";
+    expect(isRendererFile(pathToFileURL(odd).href, odd)).toBe(true);
+    expect(isRendererFile('file:///home/u/100%/dist/renderer/index.html', '/home/u/100%/dist/renderer/index.html')).toBe(false);
+    // Chromium upper-cases the drive letter; Windows paths are case-insensitive.
+    const win = 'c:\\Users\\Ana\\AppData\\Local\\Programs\\anima-desktop\\resources\\app.asar\\dist\\renderer\\index.html';
+    expect(isRendererFile('file:///C:/Users/Ana/AppData/Local/Programs/anima-desktop/resources/app.asar/dist/renderer/index.html', win, 'win32')).toBe(true);
+    expect(isRendererFile('file:///C:/Users/Ana/AppData/Local/Programs/anima-desktop/resources/app.asar/dist/renderer/evil.html', win, 'win32')).toBe(false);
+    expect(isRendererFile('file:///C:/Users/Ana/X/index.html', 'C:\\Users\\Ana\\x\\index.html', 'linux')).toBe(false);
   });
 
   it('recognises the placeholder page actions only on our private scheme', () => {
@@ -160,7 +172,8 @@ describe('IPC contract, CSP and bundles', () => {
       const src = readFileSync(join(REPO, 'renderer', f), 'utf8');
       expect(src, f).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
       expect(src, f).not.toMatch(/from ['"](node:|electron|zod)/);
-      for (const m of src.matchAll(/^import (?!type )/gm)) expect(src.slice(m.index!, m.index! + 120), f).toMatch(/from '\.\/[a-z-]+'/);
+      // Code (not types) only from the renderer's own files and the dependency-free shared ones.
+      for (const m of src.matchAll(/^import (?!type )/gm)) expect(src.slice(m.index!, src.indexOf(';', m.index!)), f).toMatch(/from '(\.\/[a-z-]+|\.\.\/main\/shared\/format)'/);
     }
     // Built by the global setup (scripts/build.mjs).
     const preload = readFileSync(join(REPO, 'dist/preload.cjs'), 'utf8');

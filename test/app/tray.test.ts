@@ -53,6 +53,8 @@ describe('tray menu (pure)', () => {
   it('disables operations while one runs and says when the supervisor is not running', () => {
     const busy = buildTrayMenu(appState(status({ update: { target: '1.2.0', available: true } }), { busy: 'restart' }));
     for (const l of ['Stop', 'Restart', 'Upgrade to 1.2.0', 'Check for Updates']) expect(item(busy, l)!.enabled).toBe(false);
+    expect(item(busy, 'Quit')!.submenu!.map((i) => [i.label, i.enabled])).toEqual([['Quit and leave Anima running', true], ['Quit and stop Anima (drain)', false]]);
+    expect(item(buildTrayMenu(appState(status({ operation: 'upgrade' }))), 'Quit')!.submenu![1].enabled).toBe(false);
     expect(item(busy, 'Open Dashboard')!.enabled).toBe(true);
     const offline = buildTrayMenu(appState(status({ web: 'stopped' }), { connection: 'not-running' }));
     expect(labels(offline)).toContain('Supervisor not running');

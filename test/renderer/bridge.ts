@@ -11,7 +11,7 @@ import { createServer as createNetServer } from 'node:net';
 import { extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { SupervisorLink } from '../../main/app/supervisor-link';
-import { createHandlers, type Handlers } from '../../main/app/ipc-handlers';
+import { createHandlers, type Handlers, type ShellActions } from '../../main/app/ipc-handlers';
 import { EVENT_NAMES, INVOKE_METHODS, type EventName, type LogService } from '../../main/shared/ipc-contract';
 import { RENDERER_CSP } from '../../main/app/csp';
 import { linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
@@ -88,7 +88,8 @@ export interface Bridge {
 }
 
 /** knownHomesFile: the shared list of homes (main.ts keeps it in appData); by default a fresh one beside xdgConfigHome. */
-export async function openBridge(browser: Browser, o: { home: string; env: NodeJS.ProcessEnv; xdgConfigHome: string; knownHomesFile?: string }): Promise<Bridge> {
+/** launchAtLogin: the platform's login item as the shell would drive it (by default, Linux's XDG autostart under xdgConfigHome). */
+export async function openBridge(browser: Browser, o: { home: string; env: NodeJS.ProcessEnv; xdgConfigHome: string; knownHomesFile?: string; launchAtLogin?: ShellActions['launchAtLogin'] }): Promise<Bridge> {
   // From source, ensureSupervisor can't find the bundle beside main/core: point it at the build.
   process.env.ANIMA_SUPERVISOR_ENTRY ??= join(REPO, 'dist', 'supervisor.cjs');
   const { server, url } = await serveRenderer();
@@ -101,7 +102,7 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
   const handlers = createHandlers(link, {
     openDashboard: async () => void calls.openDashboard++,
     showLog: async (_file, service) => void calls.showLog.push(service),
-    launchAtLogin: { get: () => linuxAutostartEnabled(autostartEnv), set: (on) => setLinuxAutostart(on, '/opt/anima-desktop/anima-desktop', ['--hidden'], autostartEnv) },
+    launchAtLogin: o.launchAtLogin ?? { get: () => linuxAutostartEnabled(autostartEnv), set: (on) => setLinuxAutostart(on, '/opt/anima-desktop/anima-desktop', ['--hidden'], autostartEnv) },
     knownHomes: () => listKnownHomes(knownHomesFile),
     // Electron would start another instance of the app for it.
     openHome: async (home) => void calls.openHome.push(home),
