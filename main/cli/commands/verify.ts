@@ -1,5 +1,6 @@
 import { AnimaError } from '../../core/errors';
 import { defineCommand, JSON_OPTION } from '../command';
+import { errorJson, markJsonShown } from '../output';
 import { closing, runningSupervisor } from '../supervisor-client';
 
 export const verify = defineCommand({
@@ -9,7 +10,11 @@ export const verify = defineCommand({
   options: JSON_OPTION,
   async run(inv) {
     const { ctx, client } = await runningSupervisor(inv);
-    if (!client) throw new AnimaError('ENOTRUNNING', `Nothing runs in ${ctx.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
+    if (!client) {
+      const e = new AnimaError('ENOTRUNNING', `Nothing runs in ${ctx.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
+      if (inv.options.json) inv.out.json({ ok: false, version: null, checks: [], error: errorJson(e) });
+      throw markJsonShown(e);
+    }
     const r = await closing(client, (c) => c.request('verify', {}, { timeoutMs: 60_000 }));
     if (inv.options.json) inv.out.json(r);
     else {
