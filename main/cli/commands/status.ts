@@ -1,6 +1,6 @@
 import type { AutoUpgradePlan, UpdateState } from '../../shared/status';
 import { defineCommand, JSON_OPTION } from '../command';
-import { errorJson, type Output } from '../output';
+import { errorJson } from '../output';
 import { currentStatus, homeArgs } from '../supervisor-client';
 
 function formatUptime(startedAt: string | null): string {
@@ -23,14 +23,17 @@ export function describeAutoPlan(p: AutoUpgradePlan): string {
   return `will upgrade to ${p.target} when agents have been idle for ${formatMinutes(p.idleMinutes)}${when}`;
 }
 
-function printUpdate(u: UpdateState, out: Output): void {
-  if (u.available) out.out(`  update available: ${u.target} (run \`animactl upgrade\`)${u.failedUpgrade ? `; the last attempt failed: ${u.failedUpgrade.reason}` : ''}`);
-  else if (u.downgrade) out.out(`  the ${u.channel} channel offers ${u.target}: \`animactl restart --version ${u.target}\` to switch`);
-  if (u.auto) out.out(`  ${describeAutoPlan(u.auto)}`);
+/** The update lines of `status`: the offer, the automatic upgrade planned or last done, a failed check. */
+export function describeUpdate(u: UpdateState): string[] {
+  const lines: string[] = [];
+  if (u.available) lines.push(`update available: ${u.target} (run \`animactl upgrade\`)${u.failedUpgrade ? `; the last attempt failed: ${u.failedUpgrade.reason}` : ''}`);
+  else if (u.downgrade) lines.push(`the ${u.channel} channel offers ${u.target}: \`animactl restart --version ${u.target}\` to switch`);
+  if (u.auto) lines.push(describeAutoPlan(u.auto));
   const last = u.lastAutoUpgrade;
-  if (last) out.out(`  last automatic upgrade, to ${last.to} at ${last.at}: ${last.ok ? 'done' : 'failed'} (${last.message})`);
+  if (last) lines.push(`last automatic upgrade, to ${last.to} at ${last.at}: ${last.ok ? 'done' : 'failed'} (${last.message.replace(/\.$/, '')})`);
   // The recorded reason may already say it is a failed check: say so once.
-  if (u.error) out.out(`  update check failed: ${u.error.replace(/^update check failed:\s*/i, '')}`);
+  if (u.error) lines.push(`update check failed: ${u.error.replace(/^update check failed:\s*/i, '')}`);
+  return lines;
 }
 
 export const status = defineCommand({
@@ -53,7 +56,7 @@ export const status = defineCommand({
     for (const svc of [web, agent]) if (svc.error && svc.state === 'crashed') inv.out.out(`  ${svc.error.split('\n')[0]}`);
     inv.out.out(`  supervisor ${s.supervisor ? `pid ${s.supervisor.pid}` : 'not running'}`);
     if (s.operation) inv.out.out(`  operation: ${s.operation.kind}${s.operation.step ? ` (${s.operation.step})` : ''} since ${s.operation.startedAt} (\`animactl cancel${homeArgs(inv)}\` to cancel it)`);
-    if (s.update) printUpdate(s.update, inv.out);
+    if (s.update) for (const line of describeUpdate(s.update)) inv.out.out(`  ${line}`);
     return 0;
   },
 });
