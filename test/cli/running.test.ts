@@ -105,6 +105,11 @@ describe('what runs, what is pinned, what a setting will do', () => {
     expect((await ok(h, ['runtime', 'status'])).stdout).toMatch(/pinned\s+1\.2\.0-canary\.1 \(runs after the next restart\)/);
     expect(json((await ok(h, ['upgrade', '--check', '--json'])).stdout)).toMatchObject({ channel: 'stable', current: '1.0.0', pinned: '1.2.0-canary.1', target: '1.1.0', available: true });
     expect((await status(world, h)).runtime).toMatchObject({ version: '1.0.0', pinned: '1.2.0-canary.1' });
+    // Not "Nothing newer" measured against a pin that never ran: it says what runs and what is pinned.
+    const up = await world.cli(['upgrade'], { home: h.home, env: h.env });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toMatch(/1\.0\.0 runs while 1\.2\.0-canary\.1 is pinned for the next start/);
+    expect((await status(world, h)).services.web.state).toBe('running');
 
     // The restart starts the pin (on the new port); going down from it says so.
     await ok(h, ['restart']);
@@ -137,6 +142,22 @@ describe('Ctrl-C during an operation', () => {
     expect(c.stdout).toMatch(/Cancelling the upgrade started/);
     await waitFor(async () => (await status(world, h)).operation === null, { what: 'the cancelled upgrade to roll back', timeoutMs: 30_000 });
     await expectRunningVerified(world, h, '1.0.0');
+    await ok(h, ['stop']);
+  });
+});
+
+describe('a failed upgrade', () => {
+  it('reads as sentences: no doubled period between what failed and the rollback, in text or JSON', async () => {
+    const h: Supervised = await world.supervisedHome({ ANIMA_RUNTIME_PACKAGE: '@anima-cli/hangs', ANIMA_WEB_START_TIMEOUT_MS: '2000' });
+    await ok(h, ['start', '--no-browser', '--version', '1.0.0']);
+    const r = await world.cli(['upgrade', '--json'], { home: h.home, env: h.env });
+    expect(r.code, output(r)).toBe(1);
+    const outcome = json(r.stdout);
+    expect(outcome.message).toMatch(/within 2 s\. Rolled back to 1\.0\.0/);
+    const text = await world.cli(['restart', '--version', '1.1.0'], { home: h.home, env: h.env });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/within 2 s\. Rolled back to 1\.0\.0/);
+    expect(text.stdout).not.toMatch(/\.\. /);
     await ok(h, ['stop']);
   });
 });
