@@ -3,7 +3,7 @@
 import type { Context } from '../core/context';
 import { connectIfRunning, type ControlClient } from '../core/control-client';
 import { describeInstallProgress } from '../core/installer';
-import { offlineStatus } from '../core/status';
+import { offlineStatus, offlineStatusWithoutConfig } from '../core/status';
 import type { OperationOutcome, SupervisorEvent } from '../shared/control-protocol';
 import type { HomeStatus } from '../shared/status';
 import { contextFor, contextIfReadable, homeLayout, JSON_OPTION, type Invocation } from './command';
@@ -34,8 +34,7 @@ export async function currentStatus(inv: Invocation): Promise<{ status: HomeStat
   const { ctx, paths, problem } = contextIfReadable(inv);
   const client = await connectIfRunning(paths);
   if (client) return { status: await closing(client, (c) => c.request('status', {}, { timeoutMs: 5000 })), problem };
-  if (!ctx) throw problem;
-  return { status: offlineStatus(ctx), problem };
+  return { status: ctx ? offlineStatus(ctx) : offlineStatusWithoutConfig(paths), problem };
 }
 
 /** The version the services run now, asked of the supervisor; null when nothing runs. */

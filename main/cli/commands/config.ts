@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors';
 import type { HomeLayout } from '../../core/home';
 import { isInstalled } from '../../core/runtime-store';
 import { contextFor, defineCommand, homeLayout, JSON_OPTION, type Invocation } from '../command';
-import { closing } from '../supervisor-client';
+import { closing, runningVersion } from '../supervisor-client';
 
 function formatValue(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
@@ -121,7 +121,7 @@ async function change(inv: Invocation, key: string, value: unknown): Promise<num
   if (key === 'runtime.version' && typeof value === 'string' && config && !isInstalled(paths, config.runtime.package, value)) {
     inv.out.err(`${value} is not installed yet: the next start or restart installs it (and stops nothing if it can't be had).`);
   }
-  if (AT_RESTART.has(key) && (await connectIfRunning(paths).then((c) => c && closing(c, async () => true)))) {
+  if (AT_RESTART.has(key) && (await runningVersion(inv))) {
     inv.out.err(`Anima is running: this takes effect at the next restart (\`animactl restart\`).`);
   }
   return 0;

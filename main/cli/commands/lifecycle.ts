@@ -6,7 +6,7 @@ import type { Context } from '../../core/context';
 import type { ControlClient } from '../../core/control-client';
 import { AnimaError, UsageError } from '../../core/errors';
 import { withFirstRunCleanup } from '../../core/first-run';
-import { offlineStatus } from '../../core/status';
+import { offlineStatus, offlineStatusWithoutConfig } from '../../core/status';
 import { ensureSupervisor } from '../../core/supervisor-process';
 import type { OptionSpec } from '../args';
 import { hasDisplay, openBrowser } from '../browser';
@@ -70,7 +70,7 @@ export const stop = defineCommand({
     const { ctx, paths, problem } = contextIfReadable(inv);
     const running = await connectIfRunning(paths);
     if (!running) {
-      const { web, agent } = ctx ? offlineStatus(ctx).services : { web: { state: 'stopped' }, agent: { state: 'stopped' } };
+      const { web, agent } = (ctx ? offlineStatus(ctx) : offlineStatusWithoutConfig(paths)).services;
       if (web.state === 'stopped' && agent.state === 'stopped') {
         if (inv.options.json) inv.out.json({ operation: 'stop', ok: true, message: 'Nothing is running' });
         else inv.out.out('Nothing is running.');

@@ -47,7 +47,7 @@ export const status = defineCommand({
       inv.out.json(problem ? { ...s, configError: errorJson(problem) } : s);
       return 0;
     }
-    if (problem) inv.out.err(`Warning: ${problem.message}${s.supervisor ? '; the supervisor goes on with the last good settings' : ''}.`);
+    if (problem) inv.out.err(`Warning: ${problem.message}${s.supervisor ? '; the supervisor goes on with the last good settings' : '; the settings below are unknown until it is fixed'}.`);
     inv.out.out(`Anima ${s.runtime.version ?? '(not installed)'} · ${s.environment} · ${s.home}`);
     if (s.runtime.pinned && s.runtime.pinned !== s.runtime.version) inv.out.out(`  pinned ${s.runtime.pinned} (runs after the next restart)`);
     const { web, agent } = s.services;
