@@ -1,12 +1,11 @@
 // How commands talk to the home's supervisor: ask for its status, or hand it an operation
 // (start, stop, restart, upgrade) and show the progress it reports until its verdict.
-import type { Context } from '../core/context';
 import { connectIfRunning, type ControlClient } from '../core/control-client';
 import { describeInstallProgress } from '../core/installer';
 import { offlineStatus, offlineStatusWithoutConfig } from '../core/status';
 import type { OperationOutcome, SupervisorEvent } from '../shared/control-protocol';
 import type { HomeStatus } from '../shared/status';
-import { contextFor, contextIfReadable, homeLayout, JSON_OPTION, type Invocation } from './command';
+import { contextIfReadable, homeLayout, JSON_OPTION, type Invocation } from './command';
 import type { AnimaError } from '../core/errors';
 import type { Output } from './output';
 
@@ -17,12 +16,6 @@ export async function closing<T>(client: ControlClient, fn: (client: ControlClie
   } finally {
     client.close();
   }
-}
-
-/** The invocation's home, and a client of its supervisor when one runs: this starts none. */
-export async function runningSupervisor(inv: Invocation): Promise<{ ctx: Context; client: ControlClient | null }> {
-  const ctx = contextFor(inv);
-  return { ctx, client: await connectIfRunning(ctx.paths) };
 }
 
 /**

@@ -50,10 +50,11 @@ function validateConfig(file: string, raw: unknown): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path.join('.') || '(top level)';
-    const keys = [...new Set(parsed.error.issues.map((i) => settingOf(i.path)))];
-    const others = keys.filter((k) => k !== settingOf(issue.path));
+    const keys = [...new Set(parsed.error.issues.flatMap((i) => settingsOf(i.path)))];
+    const first = settingsOf(issue.path);
+    const others = keys.filter((k) => !first.includes(k));
     // Each bad key can be repaired on its own (setConfigValue), so every one of them is named.
-    const fixes = [settingOf(issue.path), ...others].map((k) => `\`animactl config set ${k} VALUE\``).join(', then ');
+    const fixes = keys.map((k) => `\`animactl config set ${k} VALUE\``).join(', then ');
     throw new AnimaError('ECONFIG', `${file}: "${key}" ${issue.message}${describeValue(raw, issue.path)}${others.length ? ` (and ${others.map((k) => `"${k}"`).join(', ')} ${others.length > 1 ? 'are' : 'is'} wrong too)` : ''}`, {
       hint: `Fix ${keys.length > 1 ? 'them' : `"${key}"`} in ${file} (or run ${fixes}); Anima Desktop will not overwrite it.`,
       details: { file, key, keys },
@@ -66,6 +67,13 @@ function validateConfig(file: string, raw: unknown): Config {
 function settingOf(path: PropertyKey[]): string {
   const key = path.join('.');
   return Object.keys(SETTINGS).find((k) => key === k || key.startsWith(`${k}.`)) ?? (key || '(top level)');
+}
+
+/** The settings that repair an issue: a whole section that is wrong (`"web": "abc"`) is repaired by any of its settings. */
+function settingsOf(path: PropertyKey[]): string[] {
+  const key = path.join('.');
+  const inside = key ? Object.keys(SETTINGS).filter((k) => k.startsWith(`${key}.`)) : [];
+  return inside.length ? inside : [settingOf(path)];
 }
 
 function describeValue(raw: unknown, path: PropertyKey[]): string {
@@ -113,7 +121,7 @@ export function setConfigValue(file: string, key: string, value: unknown): { con
       writeConfig(file, checked.data);
       return { config: checked.data, stillWrong: null };
     }
-    const own = checked.error.issues.find((i) => settingOf(i.path) === key);
+    const own = checked.error.issues.find((i) => settingsOf(i.path).includes(key));
     // Still wrong at KEY: the new value is the problem (exit 2), as for a valid file.
     if (own) throw new UsageError(`"${key}" ${own.message}`);
     writeJsonAtomic(file, raw);
@@ -207,7 +215,8 @@ export function setSetting(config: Config, key: string, value: unknown): void {
   const parts = key.split('.');
   let target = config as unknown as Record<string, unknown>;
   for (const p of parts.slice(0, -1)) {
-    target[p] ??= {};
+    // A section that isn't an object (broken by hand) can only be replaced.
+    if (typeof target[p] !== 'object' || target[p] === null || Array.isArray(target[p])) target[p] = {};
     target = target[p] as Record<string, unknown>;
   }
   target[parts[parts.length - 1]] = value;

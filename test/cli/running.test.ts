@@ -40,6 +40,7 @@ describe('a broken config.json while Anima runs', () => {
     expect(s.stderr).toMatch(/Warning: .*not valid JSON.*the supervisor goes on with the last good settings/);
     expect(json((await ok(h, ['status', '--json'])).stdout)).toMatchObject({ services: { web: { state: 'running' } }, configError: { code: 'ECONFIG' } });
     await ok(h, ['logs', 'agent', '--lines', '5']);
+    expect((await ok(h, ['cancel'])).stdout).toMatch(/Nothing to cancel/);
     const stop = await ok(h, ['stop']);
     expect(stop.stdout).toMatch(/Stopped/);
     expect(json((await ok(h, ['status', '--json'])).stdout).services).toMatchObject({ web: { state: 'stopped' }, agent: { state: 'stopped' } });

@@ -1,5 +1,6 @@
-import { defineCommand, JSON_OPTION } from '../command';
-import { closing, homeArgs, runningSupervisor } from '../supervisor-client';
+import { connectIfRunning } from '../../core/control-client';
+import { defineCommand, homeLayout, JSON_OPTION } from '../command';
+import { closing, homeArgs } from '../supervisor-client';
 
 export const cancel = defineCommand({
   name: 'cancel',
@@ -7,7 +8,8 @@ export const cancel = defineCommand({
   usage: 'animactl cancel [--json]',
   options: JSON_OPTION,
   async run(inv) {
-    const { client } = await runningSupervisor(inv);
+    // The supervisor is all it needs: a broken config.json must not stand in the way out.
+    const client = await connectIfRunning(homeLayout(inv));
     const answer = client ? await closing(client, (c) => c.request('cancel', {})) : { cancelled: null };
     if (inv.options.json) inv.out.json(answer);
     else if (!answer.cancelled) inv.out.out('Nothing to cancel: no operation is running.');

@@ -1,7 +1,8 @@
 import { AnimaError } from '../../core/errors';
-import { defineCommand, JSON_OPTION } from '../command';
+import { defineCommand, homeLayout, JSON_OPTION } from '../command';
 import { errorJson, markJsonShown } from '../output';
-import { closing, runningSupervisor } from '../supervisor-client';
+import { closing } from '../supervisor-client';
+import { connectIfRunning } from '../../core/control-client';
 
 export const verify = defineCommand({
   name: 'verify',
@@ -9,9 +10,10 @@ export const verify = defineCommand({
   usage: 'animactl verify [--json]',
   options: JSON_OPTION,
   async run(inv) {
-    const { ctx, client } = await runningSupervisor(inv);
+    const paths = homeLayout(inv);
+    const client = await connectIfRunning(paths);
     if (!client) {
-      const e = new AnimaError('ENOTRUNNING', `Nothing runs in ${ctx.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
+      const e = new AnimaError('ENOTRUNNING', `Nothing runs in ${paths.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
       if (inv.options.json) inv.out.json({ ok: false, version: null, checks: [], error: errorJson(e) });
       throw markJsonShown(e);
     }
