@@ -124,6 +124,15 @@ describe('a config.json with two bad keys', () => {
     expect((await cli(['runtime', 'status'], home)).code).toBe(0);
   });
 
+  it('a section broken as a whole is repaired by one of its keys', async () => {
+    const home = newHome({ web: 'abc', channel: 'beta' });
+    const r = await cli(['config', 'set', 'web.port', '4300'], home);
+    expect(r.code, r.stderr).toBe(0);
+    expect(saved(home)).toEqual({ web: { port: 4300 }, channel: 'beta' });
+    expect((await cli(['config', 'set', 'channel', 'stable'], home)).code).toBe(0);
+    expect((await cli(['runtime', 'status'], home)).code).toBe(0);
+  });
+
   it('a file that is not JSON is never rewritten by config set or unset', async () => {
     const text = '{"web": {"port": 4300},, "channel": "stable"}';
     const home = newHome(text);
