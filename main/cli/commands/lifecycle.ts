@@ -24,7 +24,8 @@ export const start = defineCommand({
   async run(inv) {
     const { channel, version } = targetOf(inv);
     const dev = inv.options.dev;
-    const ctx = dev ? prepareDevelopmentHome(inv, dev) : contextFor(inv, { channel });
+    if (dev !== undefined && (version || channel)) throw new UsageError(`--dev runs the checkout ${dev} in place: it takes no --version or --channel`);
+    const ctx = dev !== undefined ? prepareDevelopmentHome(inv, dev) : contextFor(inv, { channel });
     if (version || channel) refuseInDevelopmentHome(ctx, `start --${version ? 'version' : 'channel'}`);
     let client: ControlClient | undefined;
     // A first start that fails (package not found, registry down) leaves no half-made home.
