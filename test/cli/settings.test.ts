@@ -2,36 +2,14 @@
 // checked when it is set, `config unset` goes back to the default, a config.json with two
 // bad keys is repaired one key at a time (and never overwritten otherwise), `[]` clears a
 // list, and `config get` says where a value comes from. The real CLI, as a child process.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRuntimePackage } from '../helpers/fixtures';
-import { runCli, type CliResult } from '../helpers/world';
+import { sandbox } from '../helpers/sandbox';
 
-let tmp: string;
-let n = 0;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'anima-settings-'));
-  mkdirSync(join(tmp, 'user'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function newHome(config?: unknown): string {
-  const home = join(tmp, `home-${++n}`);
-  if (config !== undefined) {
-    mkdirSync(home, { recursive: true });
-    writeFileSync(join(home, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config, null, 2));
-  }
-  return home;
-}
-
-function cli(args: string[], home: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return runCli(args, {
-    env: { PATH: process.env.PATH, HOME: join(tmp, 'user'), ANIMA_HOME: home, ANIMA_REGISTRY: 'http://127.0.0.1:9/', npm_config_cache: join(tmp, 'npm-cache'), ...env },
-    cwd: tmp,
-  });
-}
+const box = sandbox('anima-settings-');
+const { newHome, cli } = box;
 
 const fileOf = (home: string) => join(home, 'config.json');
 const saved = (home: string) => JSON.parse(readFileSync(fileOf(home), 'utf8'));
@@ -40,10 +18,10 @@ describe('config set checks what it can, when it is set', () => {
   it('runtime.source must be a runtime checkout: a typo or a package that is no runtime is refused (2), a real one stored absolute', async () => {
     const home = newHome({ channel: 'stable' });
     const before = readFileSync(fileOf(home), 'utf8');
-    const typo = await cli(['config', 'set', 'runtime.source', join(tmp, 'x', 'anmia')], home);
+    const typo = await cli(['config', 'set', 'runtime.source', join(box.tmp, 'x', 'anmia')], home);
     expect(typo.code, typo.stderr).toBe(2);
     expect(typo.stderr).toMatch(/"runtime\.source".*anmia/);
-    const notRuntime = join(tmp, 'not-a-runtime');
+    const notRuntime = join(box.tmp, 'not-a-runtime');
     mkdirSync(notRuntime);
     writeFileSync(join(notRuntime, 'package.json'), JSON.stringify({ name: 'x', version: '1.0.0' }));
     const plain = await cli(['config', 'set', 'runtime.source', notRuntime], home);
@@ -51,7 +29,7 @@ describe('config set checks what it can, when it is set', () => {
     expect(plain.stderr).toMatch(/not a runtime checkout.*"anima" is missing/);
     expect(readFileSync(fileOf(home), 'utf8')).toBe(before);
 
-    const checkout = buildRuntimePackage(join(tmp, 'checkouts'), { version: '2.0.0-dev' });
+    const checkout = buildRuntimePackage(join(box.tmp, 'checkouts'), { version: '2.0.0-dev' });
     const rel = join('checkouts', checkout.split('/checkouts/')[1]);
     const good = await cli(['config', 'set', 'runtime.source', rel], home);
     expect(good.code, good.stderr).toBe(0);
