@@ -71,11 +71,12 @@ describe('what runs, what is pinned, what a setting will do', () => {
     const newPort = await freePort();
     const set = await ok(h, ['config', 'set', 'web.port', String(newPort)]);
     expect(set.stderr).toMatch(/takes effect at the next restart/);
+    expect(set.stderr).toMatch(new RegExp(`ANIMA_WEB_PORT=${h.port} is set here, and wins over config\\.json`));
     expect((await ok(h, ['dashboard', '--no-browser'])).stdout.trim()).toBe(`http://127.0.0.1:${h.port}`);
     await ok(h, ['verify']);
     const get = await ok(h, ['config', 'get', 'web.port'], { ANIMA_WEB_PORT: '' });
     expect(get.stdout.trim()).toBe(String(newPort));
-    expect(get.stderr).toMatch(new RegExp(`web runs on ${h.port} until the next restart`));
+    expect(get.stderr).toMatch(new RegExp(`web runs on ${h.port} now: it changes port only when it restarts`));
     const fromEnv = await ok(h, ['config', 'get', 'web.port']);
     expect(fromEnv.stderr).toMatch(new RegExp(`web\\.port = ${h.port} \\(from ANIMA_WEB_PORT; config\\.json says ${newPort}\\)`));
 

@@ -84,7 +84,7 @@ export const configGet = defineCommand({
       }
       if (key === 'web.port') {
         const port = await runningPort(ctx.paths);
-        if (port !== null && port !== e.value && !inv.options.json) inv.out.err(`  web runs on ${port} until the next restart (\`animactl restart\`)`);
+        if (port !== null && port !== e.value && !inv.options.json) inv.out.err(`  web runs on ${port} now: it changes port only when it restarts`);
       }
       return 0;
     }
@@ -121,6 +121,7 @@ async function change(inv: Invocation, key: string, value: unknown): Promise<num
   if (key === 'runtime.version' && typeof value === 'string' && config && !isInstalled(paths, config.runtime.package, value)) {
     inv.out.err(`${value} is not installed yet: the next start or restart installs it (and stops nothing if it can't be had).`);
   }
+  if (key === 'web.port' && inv.env.ANIMA_WEB_PORT) inv.out.err(`ANIMA_WEB_PORT=${inv.env.ANIMA_WEB_PORT} is set here, and wins over config.json for every command run with it.`);
   if (AT_RESTART.has(key) && (await runningVersion(inv))) {
     inv.out.err(`Anima is running: this takes effect at the next restart (\`animactl restart\`).`);
   }
