@@ -1,8 +1,10 @@
 // The small framework every command is written against, after npm's `lib/base-cmd.js`:
 // a command declares its options and positionals; parsing, `--help` and the check that
 // nothing extra was typed happen once, in `invoke`, before the command runs.
-import { UsageError } from '../core/errors';
+import { AnimaError, UsageError } from '../core/errors';
 import { createContext, parseChannel, type Context, type Overrides } from '../core/context';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { layout, resolveHome, type HomeLayout } from '../core/home';
 import { acquireLock } from '../core/lock';
 import { checkSpec } from '../core/installer';
@@ -44,7 +46,7 @@ export function defineCommand<O extends OptionSpec, const P extends readonly str
 export async function invoke(command: Command, argv: string[], words: number, out: Output, env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = parse(argv, command.options);
   if (parsed.values.help) {
-    out.out(`${command.usage}\n\n${command.summary}\n\nOptions:\n${formatOptions(command.options)}`);
+    out.out(`${command.usage}\n\n${command.summary}\n\nOptions:\n${formatOptions(command.options, env)}`);
     return 0;
   }
   // Command words may appear among flags; drop exactly the words that named the command.
@@ -71,15 +73,53 @@ export function targetOf(inv: Invocation<typeof TARGET_OPTIONS>): { channel: Cha
   return { channel: parseChannel(inv.options.channel), version };
 }
 
-/** The home, registry and package this invocation works on (a flag beats the environment, which beats config.json). */
-export function contextFor(inv: Invocation, extra: Partial<Overrides> = {}): Context {
-  const { home, registry, package: pkg } = inv.options;
-  return createContext({ home, registry, package: pkg, ...extra }, inv.env);
+/**
+ * The home the flags name: --home (a shell leaves the `~` of `--home=~/x` alone, so we
+ * expand it), else --dev's development home, else ANIMA_HOME or ~/.anima.
+ */
+export function homeFlag(inv: Invocation): string | undefined {
+  const { home, dev } = inv.options;
+  if (home !== undefined) return expandTilde(home, inv.env);
+  return dev !== undefined ? join(resolve(expandTilde(dev, inv.env)), '.anima-dev') : undefined;
 }
 
-/** The home's files without reading its config.json: for the one command that may have to repair it. */
+export function expandTilde(path: string, env: NodeJS.ProcessEnv): string {
+  if (path !== '~' && !path.startsWith('~/')) return path;
+  return join(env.HOME || homedir(), path.slice(1));
+}
+
+/** The home, registry and package this invocation works on (a flag beats the environment, which beats config.json). */
+export function contextFor(inv: Invocation, extra: Partial<Overrides> = {}): Context {
+  const { registry, package: pkg } = inv.options;
+  return createContext({ home: homeFlag(inv), registry, package: pkg, ...extra }, inv.env);
+}
+
+/** The home's files without reading its config.json: for commands that must work while it is broken. */
 export function homeLayout(inv: Invocation): HomeLayout {
-  return layout(resolveHome(inv.options.home, inv.env));
+  return layout(resolveHome(homeFlag(inv), inv.env));
+}
+
+/**
+ * The context, or null with the reason when config.json can't be read: stop, status and
+ * logs don't need the settings (the supervisor, pid files and logs do without), so a
+ * broken file must not lock the user out of them.
+ */
+export function contextIfReadable(inv: Invocation): { ctx: Context | null; paths: HomeLayout; problem: AnimaError | null } {
+  try {
+    const ctx = contextFor(inv);
+    return { ctx, paths: ctx.paths, problem: null };
+  } catch (e) {
+    if (!(e instanceof AnimaError) || e.code !== 'ECONFIG') throw e;
+    return { ctx: null, paths: homeLayout(inv), problem: e };
+  }
+}
+
+/** Version commands in a development home: it runs its checkout, so there is no version to change. */
+export function refuseInDevelopmentHome(ctx: Context, what: string): void {
+  if (ctx.environment !== 'development') return;
+  throw new AnimaError('EDEVELOPMENT', `${ctx.home} is a development home: it runs the checkout ${ctx.config.runtime.source}, so ${what} has no version to change`, {
+    hint: 'Rebuild the checkout and run `animactl restart`; to run a published version, use another home (--home PATH).',
+  });
 }
 
 /** Runs `fn` holding the home's operation lock: a second manager gets "operation X in progress since T by pid P". */

@@ -2,7 +2,8 @@
 import { isAnimaError, UsageError } from '../core/errors';
 import { formatOptions } from './args';
 import { invoke, type Command } from './command';
-import { configGet, configSet } from './commands/config';
+import { cancel } from './commands/cancel';
+import { configGet, configSet, configUnset } from './commands/config';
 import { dashboard } from './commands/dashboard';
 import { restart, start, stop } from './commands/lifecycle';
 import { logs } from './commands/logs';
@@ -10,10 +11,10 @@ import { runtimeInstall, runtimeStatus } from './commands/runtime';
 import { status } from './commands/status';
 import { upgrade } from './commands/upgrade';
 import { verify } from './commands/verify';
-import { createOutput, reportError } from './output';
+import { createOutput, reportError, reportJsonError } from './output';
 
 /** In the order `--help` lists them. */
-const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, configGet, configSet];
+const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, cancel, configGet, configSet, configUnset];
 
 function findCommand(argv: string[]): { command: Command | null; words: number } {
   const words = argv.filter((a) => !a.startsWith('-'));
@@ -25,7 +26,7 @@ function findCommand(argv: string[]): { command: Command | null; words: number }
   return { command: null, words: 0 };
 }
 
-function generalHelp(): string {
+function generalHelp(env: NodeJS.ProcessEnv): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
     'animactl: install, run and upgrade a local Anima runtime',
@@ -36,7 +37,7 @@ function generalHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Options for every command:',
-    formatOptions({}),
+    formatOptions({}, env),
     '',
     'Run `animactl <command> --help` for a command\'s options.',
   ].join('\n');
@@ -49,10 +50,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (command) return await invoke(command, argv, words, out, env);
     const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h');
     if (!wantsHelp) throw new UsageError(`Unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"`, 'Run `animactl --help` for the list of commands.');
-    out.out(generalHelp());
+    out.out(generalHelp(env));
     return argv.length === 0 ? 2 : 0;
   } catch (e) {
     out.endProgress();
+    if (argv.includes('--json')) reportJsonError(out, e);
     reportError(out, e);
     return isAnimaError(e) ? e.exitCode : 1;
   }

@@ -47,6 +47,24 @@ export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr
   };
 }
 
+const jsonShown = new WeakSet<object>();
+
+/** For a command that printed its own JSON shape with the error in it: main then prints only the text. */
+export function markJsonShown<E>(e: E): E {
+  if (typeof e === 'object' && e !== null) jsonShown.add(e);
+  return e;
+}
+
+/** spec/cli.md: with `--json`, a failure is JSON on stdout too, an `error` object with `code` and `message`. */
+export function errorJson(e: unknown): { code: string; message: string; hint?: string } {
+  return isAnimaError(e) ? { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } : { code: 'EUNEXPECTED', message: messageOf(e) };
+}
+
+export function reportJsonError(o: Output, e: unknown): void {
+  if (typeof e === 'object' && e !== null && jsonShown.has(e)) return;
+  o.json({ error: errorJson(e) });
+}
+
 /** The one place errors become text: what failed, then what to do. Never a stack trace, unless ANIMA_DEBUG asks. */
 export function reportError(o: Output, e: unknown): void {
   o.err(`animactl: ${messageOf(e)}`);

@@ -1,12 +1,12 @@
 // How commands talk to the home's supervisor: ask for its status, or hand it an operation
 // (start, stop, restart, upgrade) and show the progress it reports until its verdict.
-import type { Context } from '../core/context';
 import { connectIfRunning, type ControlClient } from '../core/control-client';
 import { describeInstallProgress } from '../core/installer';
-import { offlineStatus } from '../core/status';
+import { offlineStatus, offlineStatusWithoutConfig } from '../core/status';
 import type { OperationOutcome, SupervisorEvent } from '../shared/control-protocol';
 import type { HomeStatus } from '../shared/status';
-import { contextFor, JSON_OPTION, type Invocation } from './command';
+import { contextIfReadable, homeLayout, JSON_OPTION, type Invocation } from './command';
+import type { AnimaError } from '../core/errors';
 import type { Output } from './output';
 
 /** Uses a connected client once, then closes it whatever happens. */
@@ -18,17 +18,24 @@ export async function closing<T>(client: ControlClient, fn: (client: ControlClie
   }
 }
 
-/** The invocation's home, and a client of its supervisor when one runs: this starts none. */
-export async function runningSupervisor(inv: Invocation): Promise<{ ctx: Context; client: ControlClient | null }> {
-  const ctx = contextFor(inv);
-  return { ctx, client: await connectIfRunning(ctx.paths) };
+/**
+ * The home's status: from the supervisor when one runs, else from disk (pid files show
+ * services a dead supervisor left behind). A broken config.json doesn't stop it: the
+ * supervisor keeps its last good settings; `problem` says what is wrong with the file.
+ */
+export async function currentStatus(inv: Invocation): Promise<{ status: HomeStatus; problem: AnimaError | null }> {
+  const { ctx, paths, problem } = contextIfReadable(inv);
+  const client = await connectIfRunning(paths);
+  if (client) return { status: await closing(client, (c) => c.request('status', {}, { timeoutMs: 5000 })), problem };
+  return { status: ctx ? offlineStatus(ctx) : offlineStatusWithoutConfig(paths), problem };
 }
 
-/** The home's status: from the supervisor when one runs, else from disk (pid files show services a dead supervisor left behind). */
-export async function currentStatus(inv: Invocation): Promise<HomeStatus> {
-  const { ctx, client } = await runningSupervisor(inv);
-  if (!client) return offlineStatus(ctx);
-  return closing(client, (c) => c.request('status', {}, { timeoutMs: 5000 }));
+/** The version the services run now, asked of the supervisor; null when nothing runs. */
+export async function runningVersion(inv: Invocation): Promise<string | null> {
+  const client = await connectIfRunning(homeLayout(inv));
+  if (!client) return null;
+  const s = await closing(client, (c) => c.request('status', {}, { timeoutMs: 5000 }));
+  return s.services.web.pid || s.services.agent.pid ? s.runtime.version : null;
 }
 
 /** Registry and package overrides travel with each request: the supervisor may have been started by someone else. */
@@ -55,32 +62,67 @@ function describeProgress(ev: SupervisorEvent, out: Output): void {
   }
 }
 
+/** The home flag to repeat in a suggested command, when this invocation named one. */
+export function homeArgs(inv: Invocation): string {
+  const { home, dev } = inv.options;
+  return home !== undefined ? ` --home ${home}` : dev !== undefined ? ` --dev ${dev}` : '';
+}
+
+/**
+ * Ctrl-C stops following, not the operation: the supervisor carries on without us, so
+ * the user is told so, how to follow it and how to stop it (exit 130, as for any SIGINT).
+ */
+function onInterrupt(inv: Invocation, kind: string): () => void {
+  return () => {
+    const h = homeArgs(inv);
+    inv.out.endProgress();
+    inv.out.err('');
+    inv.out.err(`Interrupted: the ${kind} goes on in the background (the supervisor runs it, not this command).`);
+    inv.out.err(`  Follow it: \`animactl status${h}\` or \`animactl logs supervisor --follow${h}\``);
+    inv.out.err(`  Cancel it: \`animactl cancel${h}\``);
+    process.exitCode = 130;
+    process.stderr.write('', () => process.exit(130));
+  };
+}
+
 /** Sends one operation to the supervisor, showing its progress events as they come. */
-export async function runOperation(client: ControlClient, inv: Invocation, send: () => Promise<OperationOutcome>): Promise<OperationOutcome> {
+export async function runOperation(client: ControlClient, inv: Invocation, send: () => Promise<OperationOutcome>, kind = 'operation'): Promise<OperationOutcome> {
   const listener = (ev: SupervisorEvent) => describeProgress(ev, inv.out);
+  const interrupted = onInterrupt(inv, kind);
   client.on('event', listener);
+  process.on('SIGINT', interrupted);
   try {
     await client.request('subscribe', {});
     return await send();
   } finally {
+    process.off('SIGINT', interrupted);
     client.off('event', listener);
     inv.out.endProgress();
   }
 }
 
 /** Runs one operation on a connected supervisor, prints its verdict (or JSON), closes, and gives the exit code. */
-export async function operate(client: ControlClient, inv: Invocation<typeof JSON_OPTION>, send: () => Promise<OperationOutcome>): Promise<number> {
+export async function operate(client: ControlClient, inv: Invocation<typeof JSON_OPTION>, kind: string, send: () => Promise<OperationOutcome>): Promise<number> {
   return closing(client, async () => {
-    const outcome = await runOperation(client, inv, send);
-    if (inv.options.json) inv.out.json(outcome);
+    const outcome = await runOperation(client, inv, send, kind);
+    if (inv.options.json) inv.out.json({ ...outcome, message: tidy(outcome.message) });
     else printOutcome(outcome, inv.out);
     return outcome.ok ? 0 : 1;
   });
 }
 
 export function printOutcome(o: OperationOutcome, out: Output): void {
-  if (o.forced) out.err(`Warning: ${o.forced}.`);
+  if (o.forced) out.err(`Warning: ${sentence(o.forced)}`);
   // Each check was already shown as it ran; repeat only the ones that failed, next to the verdict.
   if (o.checks) for (const c of o.checks.filter((c) => !c.ok)) out.err(`  ✗ ${c.name}: ${c.detail}`);
-  out.out(o.message);
+  out.out(tidy(o.message));
+}
+
+/** A detail that ends with its own period, joined into a message that adds one, reads "s.. Rolled back": once is enough. */
+export function tidy(message: string): string {
+  return message.replace(/(?<!\.)\.\.(?=\s|$)/g, '.');
+}
+
+function sentence(text: string): string {
+  return tidy(/[.!?]$/.test(text) ? text : `${text}.`);
 }

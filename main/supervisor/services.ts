@@ -136,7 +136,8 @@ export class Services {
       const activity = this.agentActivity();
       if (force) {
         agent.transition('stopping');
-        forced = `agent killed without draining (${activity.active ?? 0} active item(s) lose progress since their last quiescent point; none is lost)`;
+        const active = activity.active ?? 0;
+        forced = `agent killed without draining${active ? `: ${active} active ${active === 1 ? 'item starts again from its' : 'items start again from their'} last quiescent point` : ''}`;
         this.o.report('stopping', `Forcing the agent to stop: ${forced}`, { service: 'agent', forced: true });
         agent.signal('SIGKILL');
         await agent.waitForExit(10_000);

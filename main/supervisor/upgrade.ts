@@ -153,8 +153,9 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
       pruneVersions(next.paths, next.packageName, next.config.runtime.keepVersions, [to, from]);
       recordFailedUpgrade(next, null);
       if (!wasRunning) await host.stopServices(false);
-      host.progress('done', `Upgraded ${from ?? '(none)'} → ${to}; verified`);
-      return { operation: 'upgrade', ok: true, message: `Upgraded ${from ?? '(none)'} → ${to}; verified`, version: to, checks: result.checks };
+      const done = `${from && semver.lt(to, from) ? 'Downgraded' : 'Upgraded'} ${from ?? '(none)'} → ${to}; verified`;
+      host.progress('done', done);
+      return { operation: 'upgrade', ok: true, message: done, version: to, checks: result.checks };
     } catch (e) {
       const checks = e instanceof VerificationFailed ? e.result.checks : undefined;
       return rollback(host, ctx, t, describeFailure(e, ctx), checks);

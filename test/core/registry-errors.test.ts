@@ -101,7 +101,9 @@ describe('registry failures', () => {
           expect(r.stderr, what).toMatch(c.expect);
           expect(r.stderr, what).not.toMatch(NO_STACK);
           expect(r.stderr, what).not.toMatch(/unexpected failure/);
-          expect(r.stdout, what).toBe('');
+          // spec/cli.md: with --json, a failure is JSON on stdout too, with an error object; without it, nothing.
+          if (runs[i].args.includes('--json')) expect(JSON.parse(r.stdout), what).toMatchObject({ target: null, available: false, error: { code: expect.any(String), message: expect.stringMatching(c.expect) } });
+          else expect(r.stdout, what).toBe('');
           expect(existsSync(join(runs[i].home, 'config.json')), what).toBe(false);
           expect(versionsIn(runs[i].home), what).toEqual([]);
           expect(existsSync(join(runs[i].home, 'runtime', 'current')), what).toBe(false);
@@ -153,10 +155,11 @@ describe('update check with the registry gone', () => {
       expect(r.stderr).toContain(registry.url);
       expect(r.stderr).toContain(`Last successful check: ${answer.checkedAt}`);
       expect(r.stderr).not.toMatch(NO_STACK);
-      // The old answer is not printed as if it were current.
-      expect(r.stdout).toBe('');
-      expect(r.stdout + r.stderr).not.toMatch(/"available"|Update available|Up to date/);
+      // The old answer is not printed as if it were current: no target, only the error.
+      expect(r.stderr).not.toMatch(/Update available|Up to date/);
     }
+    expect(plain.stdout).toBe('');
+    expect(JSON.parse(stale.stdout)).toEqual({ channel: 'stable', current: '1.0.0', target: null, available: false, error: expect.objectContaining({ code: 'EREGISTRY_UNREACHABLE' }) });
     expect(install.code, install.stderr).toBe(1);
     expect(install.stderr).toMatch(/could not be reached/);
 

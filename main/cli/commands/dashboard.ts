@@ -9,10 +9,11 @@ export const dashboard = defineCommand({
   usage: 'animactl dashboard [--no-browser]',
   options: NO_BROWSER_OPTION,
   async run(inv) {
-    const s = await currentStatus(inv);
-    const url = s.services.web.url!;
-    if (s.services.web.state !== 'running') {
-      throw new AnimaError('ENOTRUNNING', `The web service is ${s.services.web.state}; the dashboard (${url}) is not available`, { hint: 'Start it with `animactl start`.' });
+    // The supervisor's URL is the port web runs on now, whatever the settings say since.
+    const { status: s } = await currentStatus(inv);
+    const url = s.services.web.url;
+    if (s.services.web.state !== 'running' || !url) {
+      throw new AnimaError('ENOTRUNNING', `The web service is ${s.services.web.state}; the dashboard${url ? ` (${url})` : ''} is not available`, { hint: 'Start it with `animactl start`.' });
     }
     inv.out.out(url);
     if (!inv.options['no-browser'] && hasDisplay(inv.env)) openBrowser(url);

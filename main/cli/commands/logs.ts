@@ -1,7 +1,7 @@
-import { closeSync, openSync, readSync, statSync, watch } from 'node:fs';
-import { UsageError } from '../../core/errors';
+import { closeSync, existsSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { AnimaError, UsageError } from '../../core/errors';
 import { tailLines } from '../../core/log-tail';
-import { contextFor, defineCommand } from '../command';
+import { defineCommand, homeLayout } from '../command';
 
 const LOGS = ['web', 'agent', 'manager', 'supervisor'];
 
@@ -19,7 +19,14 @@ export const logs = defineCommand({
     if (!LOGS.includes(log)) throw new UsageError(`Unknown log "${log}": use web, agent, manager or supervisor`);
     const n = Number(inv.options.lines ?? 50);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--lines must be a whole number, got "${inv.options.lines}"`);
-    const file = contextFor(inv).paths.log(log);
+    // Logs need no settings: a broken config.json must not hide them.
+    const paths = homeLayout(inv);
+    if (!existsSync(paths.home)) throw new AnimaError('ENOHOME', `There is no Anima home at ${paths.home}, so no logs`, { hint: 'Check --home or ANIMA_HOME; `animactl start` creates a home.' });
+    const file = paths.log(log);
+    if (!existsSync(file) && !inv.options.follow) {
+      inv.out.err(`No ${log} log yet (${file}).`);
+      return 0;
+    }
     for (const line of tailLines(file, n)) inv.out.out(line);
     if (!inv.options.follow) return 0;
     return followFile(file);

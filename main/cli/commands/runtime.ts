@@ -1,27 +1,31 @@
-import { updateConfig } from '../../core/config';
 import type { Context } from '../../core/context';
 import { withFirstRunCleanup } from '../../core/first-run';
 import { checkSpec, describeInstallProgress, installVersion, reconcileCurrent } from '../../core/installer';
 import { runtimeStatus as readRuntimeStatus } from '../../core/status';
 import { channelVersion } from '../../core/update-check';
-import { contextFor, defineCommand, JSON_OPTION, TARGET_OPTIONS, targetOf, withLock } from '../command';
+import { contextFor, defineCommand, JSON_OPTION, refuseInDevelopmentHome, TARGET_OPTIONS, targetOf, withLock } from '../command';
+import { runningVersion } from '../supervisor-client';
 
 export const runtimeStatus = defineCommand({
   name: 'runtime status',
-  summary: 'package, registry, channel, current, pinned and installed versions',
+  summary: 'package, registry, channel, current (what runs), pinned (the next start) and installed versions',
   usage: 'animactl runtime status [--json]',
   options: JSON_OPTION,
   async run(inv) {
-    const s = await readRuntimeStatus(contextFor(inv));
+    const ctx = contextFor(inv);
+    const s = await readRuntimeStatus(ctx);
+    // `current` is what runs while services run: an install meanwhile moves only the pin.
+    const running = await runningVersion(inv);
+    const current = running ?? s.current;
     if (inv.options.json) {
-      inv.out.json(s);
+      inv.out.json({ ...s, current, running });
       return 0;
     }
     inv.out.out(`package    ${s.package}`);
     inv.out.out(`registry   ${s.registry}  (from ${s.registrySource})`);
     inv.out.out(`channel    ${s.channel}`);
-    inv.out.out(`current    ${s.current ?? '(none)'}`);
-    inv.out.out(`pinned     ${s.pinned ?? '(none)'}`);
+    inv.out.out(`current    ${current ?? '(none)'}${running ? ' (running)' : ''}`);
+    inv.out.out(`pinned     ${s.pinned ?? '(none)'}${running && s.pinned && s.pinned !== running ? ' (runs after the next restart)' : ''}`);
     inv.out.out(`installed  ${s.installed.length ? s.installed.join(', ') : '(none)'}`);
     return 0;
   },
@@ -34,20 +38,20 @@ async function targetSpec(ctx: Context, version: string | undefined): Promise<st
 
 export const runtimeInstall = defineCommand({
   name: 'runtime install',
-  summary: 'install and pin a version without restarting running services',
+  summary: 'install and pin a version without restarting running services (--channel picks the version; the channel setting stays)',
   usage: 'animactl runtime install [--channel C] [--version V]',
   options: TARGET_OPTIONS,
   async run(inv) {
     const { channel, version } = targetOf(inv);
     const ctx = contextFor(inv, { channel });
+    refuseInDevelopmentHome(ctx, 'runtime install');
+    const running = await runningVersion(inv);
     const result = await withFirstRunCleanup(ctx.home, () =>
       withLock(ctx, 'install', async () => {
         reconcileCurrent(ctx);
         const spec = await targetSpec(ctx, version);
-        const r = await installVersion(ctx, spec, { onProgress: (p) => inv.out.progress(describeInstallProgress(p)) });
-        // Opting into a channel on install is a setting change, made only once the install worked.
-        if (channel && channel !== ctx.config.channel) updateConfig(ctx.paths.config, (c) => void (c.channel = channel));
-        return r;
+        // What runs must stay on disk until the next restart moves off it.
+        return installVersion(ctx, spec, { protect: running ? [running] : [], onProgress: (p) => inv.out.progress(describeInstallProgress(p)) });
       }),
     );
     inv.out.endProgress();
@@ -56,6 +60,10 @@ export const runtimeInstall = defineCommand({
         ? `${result.package}@${result.version} was already installed; it is pinned.`
         : `Installed and pinned ${result.package}@${result.version}.`,
     );
+    if (running && running !== result.version) inv.out.out(`${running} keeps running until the next restart (\`animactl restart\`), which starts ${result.version}.`);
+    if (channel && channel !== ctx.config.channel) {
+      inv.out.out(`The home stays on the ${ctx.config.channel} channel (--channel only picked the version); \`animactl config set channel ${channel}\` switches it.`);
+    }
     if (result.pruned.length) inv.out.out(`Removed old versions: ${result.pruned.join(', ')}.`);
     return 0;
   },

@@ -1,6 +1,8 @@
 import { AnimaError } from '../../core/errors';
-import { defineCommand, JSON_OPTION } from '../command';
-import { closing, runningSupervisor } from '../supervisor-client';
+import { defineCommand, homeLayout, JSON_OPTION } from '../command';
+import { errorJson, markJsonShown } from '../output';
+import { closing } from '../supervisor-client';
+import { connectIfRunning } from '../../core/control-client';
 
 export const verify = defineCommand({
   name: 'verify',
@@ -8,8 +10,13 @@ export const verify = defineCommand({
   usage: 'animactl verify [--json]',
   options: JSON_OPTION,
   async run(inv) {
-    const { ctx, client } = await runningSupervisor(inv);
-    if (!client) throw new AnimaError('ENOTRUNNING', `Nothing runs in ${ctx.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
+    const paths = homeLayout(inv);
+    const client = await connectIfRunning(paths);
+    if (!client) {
+      const e = new AnimaError('ENOTRUNNING', `Nothing runs in ${paths.home}: there is nothing to verify`, { hint: 'Start it with `animactl start`.' });
+      if (inv.options.json) inv.out.json({ ok: false, version: null, checks: [], error: errorJson(e) });
+      throw markJsonShown(e);
+    }
     const r = await closing(client, (c) => c.request('verify', {}, { timeoutMs: 60_000 }));
     if (inv.options.json) inv.out.json(r);
     else {
