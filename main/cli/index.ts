@@ -7,13 +7,14 @@ import { dashboard } from './commands/dashboard';
 import { restart, start, stop } from './commands/lifecycle';
 import { logs } from './commands/logs';
 import { runtimeInstall, runtimeStatus } from './commands/runtime';
+import { serviceInstall, serviceStatusCommand, serviceUninstall } from './commands/service';
 import { status } from './commands/status';
 import { upgrade } from './commands/upgrade';
 import { verify } from './commands/verify';
 import { createOutput, reportError } from './output';
 
 /** In the order `--help` lists them. */
-const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, configGet, configSet];
+const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, configGet, configSet, serviceInstall, serviceUninstall, serviceStatusCommand];
 
 function findCommand(argv: string[]): { command: Command | null; words: number } {
   const words = argv.filter((a) => !a.startsWith('-'));
