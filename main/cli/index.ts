@@ -1,6 +1,6 @@
-// `animactl`: the registry of commands, and dispatch to the one the command line names.
+// `animactl`'s commands, and dispatch to the one the command line names. Built as
+// dist/cli-commands.cjs, loaded by the front (entry.ts) for whatever it doesn't answer itself.
 import { isAnimaError, UsageError } from '../core/errors';
-import { formatOptions } from './args';
 import { invoke, type Command } from './command';
 import { configGet, configSet } from './commands/config';
 import { dashboard } from './commands/dashboard';
@@ -11,46 +11,20 @@ import { serviceInstall, serviceStatusCommand, serviceUninstall } from './comman
 import { status } from './commands/status';
 import { upgrade } from './commands/upgrade';
 import { verify } from './commands/verify';
+import { findCommand, generalHelp } from './help';
 import { createOutput, reportError } from './output';
 
-/** In the order `--help` lists them. */
-const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, configGet, configSet, serviceInstall, serviceUninstall, serviceStatusCommand];
-
-function findCommand(argv: string[]): { command: Command | null; words: number } {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  for (const n of [2, 1]) {
-    const name = words.slice(0, n).join(' ');
-    const command = COMMANDS.find((c) => c.name === name);
-    if (command) return { command, words: n };
-  }
-  return { command: null, words: 0 };
-}
-
-function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return [
-    'animactl: install, run and upgrade a local Anima runtime',
-    '',
-    'Usage: animactl <command> [options]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
-    '',
-    'Options for every command:',
-    formatOptions({}),
-    '',
-    'Run `animactl <command> --help` for a command\'s options.',
-  ].join('\n');
-}
+/** In the order `--help` lists them; scripts/build.mjs gives the front their descriptions. */
+export const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, configGet, configSet, serviceInstall, serviceUninstall, serviceStatusCommand];
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const out = createOutput();
   try {
-    const { command, words } = findCommand(argv);
+    const { command, words } = findCommand(COMMANDS, argv);
     if (command) return await invoke(command, argv, words, out, env);
     const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h');
     if (!wantsHelp) throw new UsageError(`Unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"`, 'Run `animactl --help` for the list of commands.');
-    out.out(generalHelp());
+    out.out(generalHelp(COMMANDS));
     return argv.length === 0 ? 2 : 0;
   } catch (e) {
     out.endProgress();
