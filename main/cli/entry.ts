@@ -13,6 +13,7 @@ import { readPidFile } from '../core/pidfile';
 import { isSameProcess } from '../core/process-identity';
 import { parse, type OptionSpec } from './args';
 import { commandHelp, findCommand, generalHelp, type CommandInfo } from './help';
+import { runProgram } from './program';
 import { createOutput, reportError, type Output } from './output';
 import { printStatus } from './status-text';
 
@@ -160,21 +161,9 @@ function printVersion(argv: string[], env: NodeJS.ProcessEnv, out: Output): numb
   return 0;
 }
 
-/**
- * Exit once output is flushed: pacote's keep-alive agents and timers would otherwise
- * hold the process open after an error.
- */
-function exitWith(code: number): void {
-  process.exitCode = code;
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-}
-
 /** The program: run the command line, then exit with its code. bin/animactl.cjs calls this. */
 export function run(argv: string[] = process.argv.slice(2)): void {
-  main(argv).then(exitWith, (e) => {
-    process.stderr.write(`animactl: unexpected failure: ${e?.stack ?? e}\n`);
-    exitWith(1);
-  });
+  runProgram(main, argv);
 }
 
 if (require.main === module) run();

@@ -12,6 +12,7 @@ import { status } from './commands/status';
 import { upgrade } from './commands/upgrade';
 import { verify } from './commands/verify';
 import { findCommand, generalHelp } from './help';
+import { runProgram } from './program';
 import { createOutput, reportError } from './output';
 
 /** In the order `--help` lists them; scripts/build.mjs gives the front their descriptions. */
@@ -33,21 +34,4 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-/**
- * Exit once output is flushed: pacote's keep-alive agents and timers would otherwise
- * hold the process open after an error.
- */
-function exitWith(code: number): void {
-  process.exitCode = code;
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-}
-
-/** The program: run the command line, then exit with its code. bin/animactl.cjs calls this. */
-export function run(argv: string[] = process.argv.slice(2)): void {
-  main(argv).then(exitWith, (e) => {
-    process.stderr.write(`animactl: unexpected failure: ${e?.stack ?? e}\n`);
-    exitWith(1);
-  });
-}
-
-if (require.main === module) run();
+if (require.main === module) runProgram(main);
