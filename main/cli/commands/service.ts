@@ -4,6 +4,12 @@ import { foregroundSpec, install, realHost, serviceStatus, uninstall, type Servi
 import { contextFor, defineCommand, homeLayout, JSON_OPTION } from '../command';
 import type { Output } from '../output';
 
+const SHELL_ONLY = [
+  ['ANIMA_REGISTRY', 'runtime.registry'],
+  ['ANIMA_RUNTIME_PACKAGE', 'runtime.package'],
+  ['ANIMA_WEB_PORT', 'web.port'],
+] as const;
+
 const KIND_NAMES = { systemd: 'systemd user unit', launchd: 'launchd LaunchAgent', schtasks: 'Windows scheduled task' } as const;
 
 export const serviceInstall = defineCommand({
@@ -27,6 +33,11 @@ export const serviceInstall = defineCommand({
       for (const t of r.todo) inv.out.err(`  ${t}`);
     }
     for (const n of r.notes) inv.out.err(`Note: ${n}`);
+    // Not copied into the unit: a registry URL may carry credentials, and a unit file is world-readable.
+    for (const [name, key] of SHELL_ONLY) {
+      // The value is not echoed either: a registry URL may hold a password.
+      if (inv.env[name]) inv.out.err(`Note: ${name} is set in this shell, but the service won't see it; to keep it, run \`animactl config set ${key} VALUE${inv.options.home ? ` --home ${ctx.home}` : ''}\`.`);
+    }
     // Written but not registered is still a success of this command: the file is the part only we can do.
     return 0;
   },
