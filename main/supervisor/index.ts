@@ -18,9 +18,10 @@ import { LogFollower } from './log-follower';
  * SIGTERM to it leaves the services running, to be adopted by the next supervisor.
  *
  * With `--foreground` (or ANIMA_SUPERVISOR_FOREGROUND=1, the way in through an AppImage)
- * it is a service manager's child instead (`animactl service install`): see FOREGROUND.
+ * it is a service manager's child instead (`animactl service install`): see parseCommandLine.
  */
 const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade']);
+const USAGE_EXIT = 2;
 
 /**
  * Foreground mode, for systemd, launchd and the Windows task scheduler, which restart what
@@ -36,8 +37,6 @@ const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade']);
  *   after waiting for another supervisor it only adopts what that one left, so a user's
  *   `animactl stop` is not undone by the take-over.
  */
-const USAGE_EXIT = 2;
-
 function parseCommandLine(): { home?: string; foreground: boolean } {
   try {
     const { values } = parseArgs({ options: { home: { type: 'string' }, foreground: { type: 'boolean' } }, strict: true });
