@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   supervisor: () => import('./supervisor'),
   upgrade: () => import('./upgrade'),
   renderer: () => import('./renderer'),
+  cli: () => import('./cli'),
 };
 
 function machine(): string {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
-import { DEFAULT_PACKAGE } from '../shared/settings';
+import { DEFAULT_PACKAGE } from '../shared/defaults';
 
 export type OptionSpec = Record<string, { type: 'boolean' | 'string'; short?: string; description: string; value?: string }>;
 

@@ -9,7 +9,8 @@ import { layout, resolveHome, type HomeLayout } from '../core/home';
 import { acquireLock } from '../core/lock';
 import { checkSpec } from '../core/installer';
 import type { Channel } from '../shared/settings';
-import { formatOptions, parse, type GLOBAL_OPTIONS, type OptionSpec } from './args';
+import { parse, type GLOBAL_OPTIONS, type OptionSpec } from './args';
+import { commandHelp } from './help';
 import type { Output } from './output';
 
 type ValueOf<T extends OptionSpec[string]> = { boolean: boolean; string: string }[T['type']];
@@ -46,7 +47,7 @@ export function defineCommand<O extends OptionSpec, const P extends readonly str
 export async function invoke(command: Command, argv: string[], words: number, out: Output, env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = parse(argv, command.options);
   if (parsed.values.help) {
-    out.out(`${command.usage}\n\n${command.summary}\n\nOptions:\n${formatOptions(command.options, env)}`);
+    out.out(commandHelp(command, env));
     return 0;
   }
   // Command words may appear among flags; drop exactly the words that named the command.

@@ -1,6 +1,6 @@
-// `animactl`: the registry of commands, and dispatch to the one the command line names.
+// `animactl`'s commands, and dispatch to the one the command line names. Built as
+// dist/cli-commands.cjs, loaded by the front (entry.ts) for whatever it doesn't answer itself.
 import { isAnimaError, UsageError } from '../core/errors';
-import { formatOptions } from './args';
 import { invoke, type Command } from './command';
 import { cancel } from './commands/cancel';
 import { configGet, configSet, configUnset } from './commands/config';
@@ -8,49 +8,25 @@ import { dashboard } from './commands/dashboard';
 import { restart, start, stop } from './commands/lifecycle';
 import { logs } from './commands/logs';
 import { runtimeInstall, runtimeStatus } from './commands/runtime';
+import { serviceInstall, serviceStatusCommand, serviceUninstall } from './commands/service';
 import { status } from './commands/status';
 import { upgrade } from './commands/upgrade';
 import { verify } from './commands/verify';
+import { findCommand, generalHelp } from './help';
+import { runProgram } from './program';
 import { createOutput, reportError, reportJsonError } from './output';
 
-/** In the order `--help` lists them. */
-const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, cancel, configGet, configSet, configUnset];
-
-function findCommand(argv: string[]): { command: Command | null; words: number } {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  for (const n of [2, 1]) {
-    const name = words.slice(0, n).join(' ');
-    const command = COMMANDS.find((c) => c.name === name);
-    if (command) return { command, words: n };
-  }
-  return { command: null, words: 0 };
-}
-
-function generalHelp(env: NodeJS.ProcessEnv): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return [
-    'animactl: install, run and upgrade a local Anima runtime',
-    '',
-    'Usage: animactl <command> [options]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
-    '',
-    'Options for every command:',
-    formatOptions({}, env),
-    '',
-    'Run `animactl <command> --help` for a command\'s options.',
-  ].join('\n');
-}
+/** In the order `--help` lists them; scripts/build.mjs gives the front their descriptions. */
+export const COMMANDS: Command[] = [status, start, stop, restart, dashboard, logs, verify, runtimeStatus, runtimeInstall, upgrade, cancel, configGet, configSet, configUnset, serviceInstall, serviceUninstall, serviceStatusCommand];
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const out = createOutput();
   try {
-    const { command, words } = findCommand(argv);
+    const { command, words } = findCommand(COMMANDS, argv);
     if (command) return await invoke(command, argv, words, out, env);
     const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h');
     if (!wantsHelp) throw new UsageError(`Unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"`, 'Run `animactl --help` for the list of commands.');
-    out.out(generalHelp(env));
+    out.out(generalHelp(COMMANDS, env));
     return argv.length === 0 ? 2 : 0;
   } catch (e) {
     out.endProgress();
@@ -60,21 +36,4 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-/**
- * Exit once output is flushed: pacote's keep-alive agents and timers would otherwise
- * hold the process open after an error.
- */
-function exitWith(code: number): void {
-  process.exitCode = code;
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-}
-
-/** The program: run the command line, then exit with its code. bin/animactl.cjs calls this. */
-export function run(argv: string[] = process.argv.slice(2)): void {
-  main(argv).then(exitWith, (e) => {
-    process.stderr.write(`animactl: unexpected failure: ${e?.stack ?? e}\n`);
-    exitWith(1);
-  });
-}
-
-if (require.main === module) run();
+if (require.main === module) runProgram(main);

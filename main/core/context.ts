@@ -1,6 +1,7 @@
 import { layout, resolveHome, type HomeLayout } from './home';
 import { readConfig, environmentOf } from './config';
-import { DEFAULT_WEB_PORT, type Config, type Channel, type Environment } from '../shared/settings';
+import { type Config, type Channel, type Environment } from '../shared/settings';
+import { DEFAULT_WEB_PORT } from '../shared/defaults';
 import { resolveRegistryTarget, type RegistryTarget } from './registry';
 import { UsageError } from './errors';
 

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { AnimaError, errorCode, isAnimaError } from './errors';
 import type { HomeLayout } from './home';
 import { checkProof, controlKeyPath, newChallenge, readControlKey } from './control-endpoint';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
+import type { Method, ParamsOf, ResultOf, Response, SupervisorEvent } from '../shared/control-protocol';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../shared/protocol-version';
 
 interface Pending {
   resolve: (v: unknown) => void;

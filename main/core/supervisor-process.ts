@@ -21,6 +21,9 @@ export function runsFromPackage(dir: string = __dirname): boolean {
   return /[\\/]app\.asar(?:[\\/]|$)/.test(dir);
 }
 
+/** How a supervisor names itself in run/supervisor.pid: `service status` tells the two apart by it. */
+export const SUPERVISOR_LOCK = { detached: 'supervisor', foreground: 'supervisor (service manager)' } as const;
+
 export interface SupervisorEntryOptions {
   /** Defaults to runsFromPackage(dir). */
   packaged?: boolean;

@@ -13,8 +13,7 @@ import type { Config } from './settings';
  * another version (an older or newer Anima Desktop left it running) is refused by the
  * client with a clear "restart the supervisor" message rather than misread.
  */
-export const PROTOCOL_VERSION = 2;
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+export { PROTOCOL_VERSION, MAX_MESSAGE_BYTES } from './protocol-version';
 
 const version = z.string().min(1).max(100);
 const channel = z.enum(['stable', 'canary']);

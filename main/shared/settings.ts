@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import semver from 'semver';
+import { DEFAULT_PACKAGE, DEFAULT_WEB_PORT } from './defaults';
 
 /**
  * The shape of config.json, the manager's settings: one schema for the CLI, the
@@ -7,8 +8,6 @@ import semver from 'semver';
  * file is core's job (core/config.ts); this is only what a valid file holds.
  */
 
-export const DEFAULT_PACKAGE = '@meetquinn/animactl';
-export const DEFAULT_WEB_PORT = 4280;
 
 const channel = z.enum(['stable', 'canary']);
 const autoMode = z.enum(['off', 'when-idle']);

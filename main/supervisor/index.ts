@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { layout, resolveHome } from '../core/home';
 import { acquireLock, describeHolder, readLockHolder } from '../core/lock';
 import { ensureHomeDirs } from '../core/runtime-store';
@@ -8,7 +8,7 @@ import { Supervisor } from './supervisor';
 import { startControlServer, type Handlers } from './control-server';
 import { PROTOCOL_VERSION, type Method } from '../shared/control-protocol';
 import { ensureControlKey, ensurePrivateSocketDir, proveKey } from '../core/control-endpoint';
-import { runsFromPackage } from '../core/supervisor-process';
+import { runsFromPackage, SUPERVISOR_LOCK } from '../core/supervisor-process';
 import { redact } from '../core/redact';
 import { policyFromEnv } from './restart-policy';
 import { LogFollower } from './log-follower';
@@ -17,25 +17,82 @@ import { LogFollower } from './log-follower';
  * The supervisor process: one per home, started on demand by the CLI or the tray app,
  * detached from both. It exits after `stop`, or when idle with nothing running; a
  * SIGTERM to it leaves the services running, to be adopted by the next supervisor.
+ *
+ * With `--foreground` (or ANIMA_SUPERVISOR_FOREGROUND=1, the way in through an AppImage)
+ * it is a service manager's child instead (`animactl service install`): see parseCommandLine.
  */
 const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade', 'upgrade-offered']);
+const USAGE_EXIT = 2;
+
+/**
+ * Foreground mode, for systemd, launchd and the Windows task scheduler, which restart what
+ * fails and stop what they started:
+ * - never idles out: the manager would read an exit as "the service ended";
+ * - finding another supervisor on the home (one a client started on demand), it waits for
+ *   it to exit and then takes over, rather than exiting: an exit would be either a failure
+ *   (a restart loop against the lock) or a success (the unit dead, and nothing supervising
+ *   the home at the next idle exit of the other one);
+ * - SIGTERM (`systemctl stop`, logout, shutdown) drains and stops the services, then exits
+ *   0; a failure exits 1 (restarted), bad arguments 2 (never restarted: RestartPreventExitStatus);
+ * - started with the lock free (at boot or login), it starts the pinned version's services;
+ *   after waiting for another supervisor it only adopts what that one left, so a user's
+ *   `animactl stop` is not undone by the take-over.
+ */
+function parseCommandLine(): { home?: string; foreground: boolean } {
+  try {
+    const { values } = parseArgs({ options: { home: { type: 'string' }, foreground: { type: 'boolean' } }, strict: true });
+    return { home: values.home, foreground: !!values.foreground || process.env.ANIMA_SUPERVISOR_FOREGROUND === '1' };
+  } catch (e) {
+    process.stderr.write(`supervisor: ${messageOf(e)}\n`);
+    process.exit(USAGE_EXIT);
+  }
+}
 
 async function main(): Promise<void> {
   // --home, or ANIMA_HOME (the only way in when started with `-e` from an AppImage).
-  const { values } = parseArgs({ options: { home: { type: 'string' } }, strict: true });
-  const home = resolveHome(values.home);
+  const { home: homeFlag, foreground } = parseCommandLine();
+  const home = resolveHome(homeFlag);
   const paths = layout(home);
   ensureHomeDirs(paths);
-  // Registry errors quote URLs as npm got them: nothing with credentials reaches supervisor.log.
-  const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] ${redact(msg)}\n`);
+  // Detached, stdout is logs/supervisor.log; under a service manager it is the journal, so the log file gets the lines too.
+  const log = (msg: string) => {
+    const line = `${new Date().toISOString()} [supervisor ${process.pid}${foreground ? ', foreground' : ''}] ${redact(msg)}\n`;
+    process.stdout.write(line);
+    if (foreground) {
+      try {
+        appendFileSync(paths.log('supervisor'), line);
+      } catch {
+        // The journal still has it.
+      }
+    }
+  };
 
+  const lockName = foreground ? SUPERVISOR_LOCK.foreground : SUPERVISOR_LOCK.detached;
   let instance;
-  try {
-    instance = acquireLock(paths.supervisorPid, 'supervisor');
-  } catch (e) {
-    const holder = readLockHolder(paths.supervisorPid);
-    log(`refusing to start: another supervisor already runs for ${home}${holder ? ` (${describeHolder(holder)})` : ''}`);
-    process.exit(isAnimaError(e) && e.code === 'EBUSY' ? 3 : 1);
+  let waited = false;
+  for (;;) {
+    try {
+      instance = acquireLock(paths.supervisorPid, lockName);
+      break;
+    } catch (e) {
+      const busy = isAnimaError(e) && e.code === 'EBUSY';
+      const holder = readLockHolder(paths.supervisorPid);
+      if (!foreground || !busy) {
+        log(`refusing to start: another supervisor already runs for ${home}${holder ? ` (${describeHolder(holder)})` : ''}`);
+        process.exit(busy ? 3 : 1);
+      }
+      if (!waited) {
+        log(`another supervisor runs for ${home}${holder ? ` (pid ${holder.pid})` : ''}: waiting for it to exit, then taking over`);
+        process.on('SIGTERM', () => process.exit(0));
+        process.on('SIGINT', () => process.exit(0));
+      }
+      waited = true;
+      await new Promise((r) => setTimeout(r, Number(process.env.ANIMA_SUPERVISOR_WAIT_MS) || 1000));
+    }
+  }
+  if (waited) {
+    process.removeAllListeners('SIGTERM');
+    process.removeAllListeners('SIGINT');
   }
 
   // Before anyone can connect: the key that proves to clients that we are this home's supervisor.
@@ -43,6 +100,7 @@ async function main(): Promise<void> {
 
   const env = { ...process.env };
   delete env.ANIMA_SUPERVISOR_ENTRY;
+  delete env.ANIMA_SUPERVISOR_FOREGROUND;
   // A test knob that parks upgrades: never honoured by a packaged app.
   if (runsFromPackage()) delete env.ANIMA_TEST_HOLD_STEP;
   const sup = new Supervisor({
@@ -54,7 +112,7 @@ async function main(): Promise<void> {
     autoUpgradeTickMs: Number(process.env.ANIMA_AUTO_UPGRADE_TICK_MS) || 10_000,
   });
   const adopted = sup.recover();
-  log(`started for ${home}${adopted.length ? `; adopted ${adopted.join(', ')}` : ''}`);
+  log(`started for ${home}${waited ? ' (took over)' : ''}${adopted.length ? `; adopted ${adopted.join(', ')}` : ''}`);
 
   let exiting = false;
   const exit = (code: number, why: string) => {
@@ -134,10 +192,11 @@ async function main(): Promise<void> {
   });
 
   // A predecessor killed mid-upgrade (or mid-stop) left its record: settle it before anything else.
-  void sup.resumeInterrupted().then(
+  const resumed = sup.resumeInterrupted().then(
     (o) => o && log(`recovered an interrupted ${o.operation === 'stop' ? 'stop' : 'upgrade'}: ${o.message}`),
     (e) => log(`recovering an interrupted operation failed: ${messageOf(e)}`),
   );
+  if (foreground && !waited) void resumed.then(() => startAtBoot(sup, log));
 
   // Update checks: periodic with jitter (and on demand); they publish, never install.
   const scheduleCheck = (first: boolean) => {
@@ -150,21 +209,53 @@ async function main(): Promise<void> {
   };
   scheduleCheck(true);
 
-  process.on('SIGTERM', () => exit(0, 'SIGTERM (services left running)'));
-  process.on('SIGINT', () => exit(0, 'SIGINT (services left running)'));
+  if (foreground) {
+    // The service manager stops what it started: the services too, drained, before we go.
+    const stopAll = (signal: string) => () => {
+      if (exiting) return;
+      log(`${signal}: stopping the services`);
+      sup.stop({}).then(
+        (o) => exit(0, `${signal} (${o.message})`),
+        (e) => exit(0, `${signal} (the services could not be stopped: ${messageOf(e)})`),
+      );
+    };
+    process.on('SIGTERM', stopAll('SIGTERM'));
+    process.on('SIGINT', stopAll('SIGINT'));
+  } else {
+    process.on('SIGTERM', () => exit(0, 'SIGTERM (services left running)'));
+    process.on('SIGINT', () => exit(0, 'SIGINT (services left running)'));
+  }
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e}`));
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${messageOf(e)}`));
 
-  // Nothing to supervise, nobody connected, no operation: no reason to stay.
+  // Nothing to supervise, nobody connected, no operation: no reason to stay (unless a service manager keeps us).
+  if (!foreground) exitWhenIdle(sup, control, exit);
+  // Keep the event loop alive while idle-waiting.
+  setInterval(() => {}, 1 << 30);
+}
+
+function exitWhenIdle(sup: Supervisor, control: { clients: Set<unknown> }, exit: (code: number, why: string) => void): void {
   const idleMs = Number(process.env.ANIMA_SUPERVISOR_IDLE_MS) || 60_000;
   let idleSince = Date.now();
   setInterval(() => {
     if (sup.running || sup.busy || control.clients.size > 0) idleSince = Date.now();
     else if (Date.now() - idleSince > idleMs) exit(0, 'idle with no services');
   }, 1000).unref();
-  // Keep the event loop alive while idle-waiting.
-  setInterval(() => {}, 1 << 30);
+}
+
+/** A service manager starts us at boot or login: what should run, runs (the pinned version, or a development home's checkout). */
+async function startAtBoot(sup: Supervisor, log: (msg: string) => void): Promise<void> {
+  const { version, source } = sup.ctx.config.runtime;
+  if (!version && !source) {
+    log('nothing pinned in this home yet: no services to start (run `animactl start` once)');
+    return;
+  }
+  try {
+    log((await sup.start({})).message);
+  } catch (e) {
+    log(`starting the services failed: ${messageOf(e)}`);
+  }
 }
 
 main().catch((e) => {

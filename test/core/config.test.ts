@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig, setConfigValue, updateConfig, writeConfig, defaultConfig, parseSettingValue } from '../../main/core/config';
-import { DEFAULT_PACKAGE, DEFAULT_WEB_PORT } from '../../main/shared/settings';
+import { DEFAULT_PACKAGE, DEFAULT_WEB_PORT } from '../../main/shared/defaults';
 import { AnimaError } from '../../main/core/errors';
 import { sandbox } from '../helpers/sandbox';
 
