@@ -98,6 +98,10 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     return this.services.anyAlive;
   }
 
+  runningVersion(): string | null {
+    return this.services.anyAlive ? this.services.runningVersion : null;
+  }
+
   contextFor(o: Overrides & { channel?: string }): Context {
     this.lastContext = createContext({ home: this.opts.home, registry: o.registry, registrySource: o.registrySource, package: o.package, channel: o.channel }, this.opts.env);
     return this.lastContext;

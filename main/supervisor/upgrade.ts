@@ -26,6 +26,8 @@ export interface UpgradeHost {
   progress(step: string, message: string, data?: Record<string, unknown>): void;
   contextFor(o: Overrides & { channel?: string }): Context;
   anyServiceAlive(): boolean;
+  /** The version the services run now, or null. */
+  runningVersion(): string | null;
   snapshot(ctx: Context): Promise<Snapshot>;
   stopServices(force: boolean): Promise<string | null>;
   startServices(ctx: Context, version: string, signal?: AbortSignal): Promise<void>;
@@ -51,8 +53,14 @@ class VerificationFailed extends Error {
   }
 }
 
-/** What failed, in the terms the user sees: the check or step, what it saw, and the log lines that explain it. */
+/** What failed, in the terms the user sees; `detail` without a final period, since messages go on after it. */
 function describeFailure(e: unknown, ctx: Context): UpgradeFailure {
+  const f = failureOf(e, ctx);
+  return { ...f, detail: f.detail.replace(/\.+$/, '') };
+}
+
+/** The check or step that failed, what it saw, and the log lines that explain it. */
+function failureOf(e: unknown, ctx: Context): UpgradeFailure {
   if (e instanceof VerificationFailed) {
     const c = e.result.checks.find((x) => !x.ok)!;
     return { check: c.name, detail: c.detail, logTail: tailLines(ctx.paths.log('web'), 20).join('\n') };
@@ -85,7 +93,8 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
     const saveChannel = () => {
       if (params.channel && params.channel !== ctx.config.channel) host.setConfig('channel', params.channel);
     };
-    const from = ctx.config.runtime.version ?? null;
+    // From what runs: after a `runtime install` while running, the pin names a version that never ran.
+    const from = host.runningVersion() ?? ctx.config.runtime.version ?? null;
     // A restart leaves the home running whatever it was before; an upgrade keeps a stopped home stopped.
     const wasRunning = !!params.viaRestart || host.anyServiceAlive();
     await host.checkpoint({ step: 'resolving', from, wasRunning });

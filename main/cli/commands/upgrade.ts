@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { updateConfig } from '../../core/config';
 import type { Context } from '../../core/context';
-import { AnimaError, UsageError } from '../../core/errors';
+import { UsageError } from '../../core/errors';
 import { checkForUpdates, installedVersion } from '../../core/update-check';
 import { decideAgainst } from '../../core/update-policy';
 import { ensureSupervisor } from '../../core/supervisor-process';
@@ -38,16 +38,6 @@ export const upgrade = defineCommand({
 async function runUpgrade(inv: Invocation<typeof JSON_OPTION>): Promise<number> {
   const ctx = contextFor(inv);
   refuseInDevelopmentHome(ctx, 'upgrade');
-  // After `runtime install` while running, the transaction would start from (and roll back
-  // to) the pin, which never ran: say so rather than compare against the wrong version.
-  const running = await runningVersion(inv);
-  const pin = ctx.config.runtime.version;
-  if (running && pin && running !== pin) {
-    throw new AnimaError('EPINNED', `${running} runs while ${pin} is pinned for the next start, so there is no one version to upgrade from`, {
-      hint: `Run \`animactl restart\` to start ${pin} (then \`animactl upgrade\`), or \`animactl restart --version V\` to go to the version of your choice.`,
-      details: { running, pinned: pin },
-    });
-  }
   const client = await ensureSupervisor(ctx.paths, inv.env);
   return operate(client, inv, 'upgrade', () => client.request('upgrade', { ...overrides(inv) }));
 }
