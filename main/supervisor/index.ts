@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     },
     'upgrade-offered': (params) => sup.upgradeOffered(params.version),
     cancel: () => sup.cancel(),
+    vitals: () => sup.vitals(),
     'config-get': () => sup.getConfig(),
     'config-set': (params) => sup.setConfig(params.key, params.value),
     upgrade: (params) => sup.upgrade(params),
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
     () => [...control.clients].some((c) => c.subscribed && c.logs),
     (service, line) => control.broadcast({ event: 'log', data: { service, line } }),
   );
+  sup.watched = () => [...control.clients].some((c) => c.subscribed);
   sup.on('state', (data) => control.broadcast({ event: 'state', data }));
   sup.on('progress', (data) => {
     log(`${data.operation}: ${data.message}`);

@@ -5,7 +5,8 @@ import { rotateIfLarge, tailLines } from '../core/log-tail';
 import { verifyRuntime, type Snapshot } from '../core/verify';
 import { parseSettingValue, setSetting, updateConfig } from '../core/config';
 import type { Config } from '../shared/settings';
-import type { Check, HomeStatus, UpdateState, VerifyResult } from '../shared/status';
+import type { Check, HomeStatus, UpdateState, VerifyResult, Vitals } from '../shared/status';
+import { VitalsSampler } from './vitals';
 import { homeStatus } from './status-report';
 import { AutoUpgrader } from './auto-upgrade';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../shared/control-protocol';
@@ -44,6 +45,9 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   private lastContext: Context;
   private housekeeping: NodeJS.Timeout;
   private readonly auto: AutoUpgrader;
+  private readonly vitalsSampler: VitalsSampler;
+  /** Whether a window watches (a subscribed client): set by the control server's owner. */
+  watched: () => boolean = () => false;
   /** The operation a killed predecessor left in its journal, until it is settled. */
   private interrupted: Interrupted = null;
   private recovery: Promise<unknown> = Promise.resolve();
@@ -66,7 +70,20 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
         relaunch: (svc, version) => this.relaunch(svc, version),
       },
     });
-    for (const s of this.services.all) s.proc.on('state', () => this.emitState());
+    this.vitalsSampler = new VitalsSampler({
+      pids: () => ({ web: this.services.web.proc.pid, agent: this.services.agent.proc.pid }),
+      agentLoad: () => {
+        const a = this.services.agentActivity();
+        return { active: a.active ?? 0, queued: a.queued ?? 0 };
+      },
+      watching: () => this.watched(),
+    });
+    for (const s of this.services.all) {
+      s.proc.on('state', (to: string) => {
+        if (to === 'crashed' || to === 'running') this.vitalsSampler.mark(s.name, to === 'crashed' ? 'crashed' : 'started');
+        this.emitState();
+      });
+    }
     this.offer = new UpdateOffer();
     this.housekeeping = setInterval(() => this.rotateLogs(), 30_000);
     this.housekeeping.unref();
@@ -266,6 +283,10 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     return { started: version };
   }
 
+  vitals(): Vitals {
+    return this.vitalsSampler.snapshot();
+  }
+
   verify(): Promise<VerifyResult> {
     const ctx = this.contextFor({});
     const web = this.services.web.proc;
@@ -371,6 +392,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   dispose(): void {
     clearInterval(this.housekeeping);
     this.auto.dispose();
+    this.vitalsSampler.dispose();
     this.services.dispose();
   }
 }
