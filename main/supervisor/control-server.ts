@@ -93,6 +93,9 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
     conn.send({ id, ok: false, error: { code: 'EBADREQUEST', message: `Unknown method "${method}"` } });
     return;
   }
+  // The role is taken as the hello is read, before anything awaits: a runtime may send its
+  // next request without waiting for the answer, and that one must already be narrowed.
+  if (method === 'hello' && (roleOf(env.data.params) === 'runtime')) conn.role = 'runtime';
   if (conn.role === 'runtime' && !RUNTIME_METHODS.has(method as Method)) {
     conn.send({ id, ok: false, error: { code: 'EFORBIDDEN', message: `"${method}" is not available to a runtime: it may read the status and the offer, ask for a check, skip or start the offered upgrade` } });
     return;
@@ -119,4 +122,8 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
 /** The one place where a validated request meets its typed handler. */
 function call<M extends Method>(handlers: Handlers, method: M, params: unknown, conn: ClientConnection): ResultOf<M> | Promise<ResultOf<M>> {
   return handlers[method](params as ParamsOf<M>, conn);
+}
+
+function roleOf(params: unknown): unknown {
+  return params && typeof params === 'object' ? (params as { role?: unknown }).role : undefined;
 }

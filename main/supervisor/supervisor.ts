@@ -1,12 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { AnimaError } from '../core/errors';
 import { createContext, type Context, type Overrides } from '../core/context';
-import { rotateIfLarge, tailLines } from '../core/log-tail';
 import { verifyRuntime, type Snapshot } from '../core/verify';
-import { parseSettingValue, setSetting, updateConfig } from '../core/config';
-import type { Config } from '../shared/settings';
 import type { Check, HomeStatus, UpdateState, VerifyResult, Vitals } from '../shared/status';
-import { VitalsSampler } from './vitals';
+import { sampleVitals, type VitalsSampler } from './vitals';
 import { homeStatus } from './status-report';
 import { AutoUpgrader } from './auto-upgrade';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../shared/control-protocol';
@@ -14,7 +11,7 @@ import type { RestartPolicy } from './restart-policy';
 import { OperationRunner } from './operation-runner';
 import { Services } from './services';
 import type { ManagedService } from './managed-service';
-import { UpdateOffer } from './update-offer';
+import { Updates } from './update-offer';
 import { recoverUpgrade, upgrade, type UpgradeHost, type UpgradeParams } from './upgrade';
 import type { UpgradePhase } from './upgrade-phase';
 import { adoptServices, readInterrupted, type Interrupted } from './recovery';
@@ -25,7 +22,6 @@ export interface SupervisorOptions {
   env: NodeJS.ProcessEnv;
   policy: RestartPolicy;
   webStartTimeoutMs: number;
-  logMaxBytes: number;
   /** How often automatic upgrades (updates.auto) look at the offer and the agent's idleness. */
   autoUpgradeTickMs?: number;
 }
@@ -39,11 +35,9 @@ export interface SupervisorOptions {
 export class Supervisor extends EventEmitter implements UpgradeHost {
   readonly services: Services;
   private readonly ops: OperationRunner;
-  private readonly offer: UpdateOffer;
-  private recheckedFor: string | null = null;
+  readonly updates: Updates;
   private lastUpgrade: HomeStatus['lastUpgrade'] = null;
   private lastContext: Context;
-  private housekeeping: NodeJS.Timeout;
   private readonly auto: AutoUpgrader;
   private readonly vitalsSampler: VitalsSampler;
   /** Whether a window watches (a subscribed client): set by the control server's owner. */
@@ -70,26 +64,12 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
         relaunch: (svc, version) => this.relaunch(svc, version),
       },
     });
-    this.vitalsSampler = new VitalsSampler({
-      pids: () => ({ web: this.services.web.proc.pid, agent: this.services.agent.proc.pid }),
-      agentLoad: () => {
-        const a = this.services.agentActivity();
-        return { active: a.active ?? 0, queued: a.queued ?? 0 };
-      },
-      watching: () => this.watched(),
-    });
-    for (const s of this.services.all) {
-      s.proc.on('state', (to: string) => {
-        if (to === 'crashed' || to === 'running') this.vitalsSampler.mark(s.name, to === 'crashed' ? 'crashed' : 'started');
-        this.emitState();
-      });
-    }
-    this.offer = new UpdateOffer();
-    this.housekeeping = setInterval(() => this.rotateLogs(), 30_000);
-    this.housekeeping.unref();
+    this.vitalsSampler = sampleVitals(this.services, () => this.watched());
+    for (const s of this.services.all) s.proc.on('state', () => this.emitState());
+    this.updates = new Updates({ context: () => this.contextFor({}), runningVersion: () => this.services.runningVersion, emitState: () => this.emitState() });
     this.auto = new AutoUpgrader({
       context: () => createContext({ home: opts.home }, opts.env),
-      offer: (ctx) => this.offer.state(ctx, this.services.runningVersion),
+      offer: (ctx) => this.updates.offer.state(ctx, this.services.runningVersion),
       agent: () => ({ proc: this.services.agent.proc, activity: this.services.agentActivity() }),
       busy: () => this.ops.busy,
       upgrade: (version) => this.upgrade({ version }),
@@ -159,12 +139,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   private updateState(ctx: Context): UpdateState | null {
-    // A channel changed by any client (even by editing config.json) is asked about once, soon.
-    if (this.offer.isForOtherChannel(ctx) && this.recheckedFor !== ctx.channel) {
-      this.recheckedFor = ctx.channel;
-      setImmediate(() => void this.checkUpdates().catch(() => {}));
-    }
-    const offer = this.offer.state(ctx, this.services.runningVersion);
+    const offer = this.updates.state(ctx);
     return offer && { ...offer, auto: this.auto.plan, ...(this.auto.last ? { lastAutoUpgrade: this.auto.last } : {}) };
   }
 
@@ -266,17 +241,9 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     }
   }
 
-  /** A runtime may only ever ask for the version on offer (runtime contract §7). */
-  assertOffered(version: string): void {
-    const offer = this.offer.state(this.contextFor({}), this.services.runningVersion);
-    if (!offer?.available || offer.target !== version) {
-      throw new AnimaError('ENOTOFFERED', `${version} is not the version on offer${offer?.available && offer.target ? ` (${offer.target} is)` : ' (nothing newer is offered)'}: a runtime can only skip or start the offered upgrade`);
-    }
-  }
-
   /** The runtime dashboard's Upgrade button: the one click, to the offered version; answers once it has started (the page itself goes down with the restart). */
   upgradeOffered(version: string): { started: string } {
-    this.assertOffered(version);
+    this.updates.assertOffered(version);
     const busy = this.ops.refusal();
     if (busy) throw busy;
     void this.upgrade({ version }).catch(() => {});
@@ -297,34 +264,14 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   /** Asks the registry now and publishes what it offers; installs nothing. */
   async checkUpdates(opts: { timeoutMs?: number } = {}): Promise<UpdateState> {
-    const ctx = this.contextFor({});
-    await this.offer.check(ctx, opts);
-    this.emitState();
-    return this.updateState(ctx)!;
+    await this.updates.check(opts);
+    return this.updateState(this.ctx)!;
   }
 
-  skipVersion(version: string): UpdateState | null {
-    updateConfig(this.ctx.paths.config, (c) => {
-      if (!c.updates.skipped.includes(version)) c.updates.skipped.push(version);
-    });
-    this.emitState();
-    return this.updateState(this.contextFor({}));
-  }
-
-  getConfig(): Config {
-    return this.contextFor({}).config;
-  }
-
-  setConfig(key: string, value: string): Config {
-    const parsed = parseSettingValue(key, value);
-    const config = updateConfig(this.ctx.paths.config, (c) => setSetting(c, key, parsed));
+  /** Settings changed by a client: what we report follows them at once. */
+  settingsChanged(): void {
     this.contextFor({});
     this.emitState();
-    return config;
-  }
-
-  logs(service: string, lines: number): string[] {
-    return tailLines(this.ctx.paths.log(service), lines);
   }
 
   // ---------------------------------------------------------------- building blocks
@@ -379,18 +326,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     });
   }
 
-  private rotateLogs(): void {
-    for (const name of ['web', 'agent', 'supervisor']) {
-      try {
-        rotateIfLarge(this.ctx.paths.log(name), this.opts.logMaxBytes);
-      } catch {
-        // Rotation is housekeeping: never a reason to disturb the services.
-      }
-    }
-  }
-
   dispose(): void {
-    clearInterval(this.housekeeping);
     this.auto.dispose();
     this.vitalsSampler.dispose();
     this.services.dispose();

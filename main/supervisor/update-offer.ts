@@ -1,4 +1,6 @@
 import type { Context } from '../core/context';
+import { updateConfig } from '../core/config';
+import { AnimaError } from '../core/errors';
 import { checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
 import { decideAgainst } from '../core/update-policy';
 import type { Channel } from '../shared/settings';
@@ -68,6 +70,58 @@ export class UpdateOffer {
       if (!this.found || rec.checkedAt > this.found.checkedAt) this.found = { channel: rec.decision.channel, target: rec.decision.target, checkedAt: rec.checkedAt };
     } else if (rec.error && (!this.failure || rec.checkedAt > this.failure.checkedAt)) {
       this.failure = { message: rec.error.message, checkedAt: rec.checkedAt };
+    }
+  }
+}
+
+export interface UpdatesDeps {
+  context(): Context;
+  runningVersion(): string | null;
+  emitState(): void;
+}
+
+/**
+ * The home's updates as the supervisor publishes them: the offer (above), re-asked once
+ * when the channel changes under it, and the runtime's narrow rights over it (runtime
+ * contract §7: only the version on offer).
+ */
+export class Updates {
+  readonly offer = new UpdateOffer();
+  private recheckedFor: string | null = null;
+
+  constructor(private readonly d: UpdatesDeps) {}
+
+  state(ctx: Context): UpdateState | null {
+    // A channel changed by any client (even by editing config.json) is asked about once, soon.
+    if (this.offer.isForOtherChannel(ctx) && this.recheckedFor !== ctx.channel) {
+      this.recheckedFor = ctx.channel;
+      setImmediate(() => void this.check().catch(() => {}));
+    }
+    return this.offer.state(ctx, this.d.runningVersion());
+  }
+
+  /** Asks the registry now and publishes what it offers; installs nothing. */
+  async check(opts: { timeoutMs?: number } = {}): Promise<UpdateState | null> {
+    const ctx = this.d.context();
+    await this.offer.check(ctx, opts);
+    this.d.emitState();
+    return this.state(ctx);
+  }
+
+  /** "Skip 1.5.0": saved in config.json; a newer version prompts again. */
+  skip(version: string): UpdateState | null {
+    updateConfig(this.d.context().paths.config, (c) => {
+      if (!c.updates.skipped.includes(version)) c.updates.skipped.push(version);
+    });
+    this.d.emitState();
+    return this.state(this.d.context());
+  }
+
+  /** A runtime may only ever ask for the version on offer. */
+  assertOffered(version: string): void {
+    const offer = this.state(this.d.context());
+    if (!offer?.available || offer.target !== version) {
+      throw new AnimaError('ENOTOFFERED', `${version} is not the version on offer${offer?.available && offer.target ? ` (${offer.target} is)` : ' (nothing newer is offered)'}: a runtime can only skip or start the offered upgrade`);
     }
   }
 }

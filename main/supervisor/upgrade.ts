@@ -35,7 +35,8 @@ export interface UpgradeHost {
   readonly cancelSignal: AbortSignal | undefined;
   verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult>;
   restartInPlace(ctx: Context, force: boolean): Promise<OperationOutcome>;
-  setConfig(key: string, value: string): unknown;
+  /** config.json was changed by the transaction (the channel, once the new version is verified). */
+  settingsChanged(): void;
 }
 
 export interface UpgradeParams extends ParamsOf<'upgrade'> {
@@ -91,7 +92,13 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
   return host.run('upgrade', async () => {
     const ctx = host.contextFor(params);
     const saveChannel = () => {
-      if (params.channel && params.channel !== ctx.config.channel) host.setConfig('channel', params.channel);
+      if (params.channel && params.channel !== ctx.config.channel) {
+        const channel = params.channel;
+        updateConfig(ctx.paths.config, (c) => {
+          c.channel = channel;
+        });
+        host.settingsChanged();
+      }
     };
     // From what runs: after a `runtime install` while running, the pin names a version that never ran.
     const from = host.runningVersion() ?? ctx.config.runtime.version ?? null;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { VitalMark, VitalSample, Vitals } from '../shared/status';
+import type { Services } from './services';
 
 export const VITALS_INTERVAL_MS = 5000;
 export const VITALS_WINDOW_MS = 15 * 60_000;
@@ -104,4 +105,22 @@ export class VitalsSampler {
     while (this.samples.length && Date.parse(this.samples[0].at) < since) this.samples.shift();
     while (this.marks.length && Date.parse(this.marks[0].at) < since) this.marks.shift();
   }
+}
+
+/** A sampler of a home's two services, marking their crashes and starts as they happen. */
+export function sampleVitals(services: Services, watching: () => boolean): VitalsSampler {
+  const sampler = new VitalsSampler({
+    pids: () => ({ web: services.web.proc.pid, agent: services.agent.proc.pid }),
+    agentLoad: () => {
+      const a = services.agentActivity();
+      return { active: a.active ?? 0, queued: a.queued ?? 0 };
+    },
+    watching,
+  });
+  for (const s of services.all) {
+    s.proc.on('state', (to: string) => {
+      if (to === 'crashed' || to === 'running') sampler.mark(s.name, to === 'crashed' ? 'crashed' : 'started');
+    });
+  }
+  return sampler;
 }
