@@ -14,7 +14,9 @@ import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
 import { scrubbedEnv } from './child-env';
 import { redactError, redactUrl } from './redact';
 import { nodeCommand } from './supervisor-process';
+import { refOf } from './process-identity';
 import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
+import { writerRecordOf } from './runtime-store';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
   type InstallRecord,
@@ -306,6 +308,10 @@ function reifyInChild(options: Record<string, unknown>, dir: string): Promise<vo
   });
   // Read (nothing ever comes) so that the child's exit ends it and 'close' can fire.
   child.stdio[4]!.on('data', () => {}).on('error', () => {});
+  // Beside the staging folder, who writes into it: a later install that finds this child
+  // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
+  const writer = writerRecordOf(dir);
+  if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
   let result = '';
   let stderr = '';
   child.stdio[3]!.on('data', (d) => (result += d));
@@ -314,6 +320,7 @@ function reifyInChild(options: Record<string, unknown>, dir: string): Promise<vo
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
+      rmSync(writer, { force: true });
       if (code === 0) return resolve();
       let err: { message?: string } | undefined;
       try {
