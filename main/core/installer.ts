@@ -30,6 +30,8 @@ export interface InstallProgress {
   /** downloading: bytes received so far, and the total where the registry tells it. */
   bytes?: number;
   total?: number;
+  /** installing-dependencies: packages installed so far, of how many (Arborist's ideal tree). */
+  packages?: { done: number; total: number };
   message?: string;
 }
 
@@ -103,7 +105,7 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
   try {
     await download(registry, resolved, stage, progress);
     progress({ step: 'installing-dependencies', version: resolved.version });
-    await installDependencies(registry, packageName, stage);
+    await installDependencies(registry, packageName, stage, (packages) => progress({ step: 'installing-dependencies', version: resolved.version, packages }));
     progress({ step: 'validating', version: resolved.version });
     checkInstalledFiles(stage, decl);
     const record: InstallRecord = {
@@ -153,7 +155,7 @@ export function describeInstallProgress(p: InstallProgress): string {
     case 'downloading':
       return `Downloading ${p.version}: ${formatBytes(p.bytes ?? 0)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`;
     case 'installing-dependencies':
-      return `Installing the dependencies of ${p.version}`;
+      return `Installing the dependencies of ${p.version}${p.packages ? `: ${p.packages.done} of ${p.packages.total} packages` : ''}`;
     case 'validating':
       return `Checking ${p.version} against the runtime contract`;
     case 'activating':
@@ -253,7 +255,7 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
  * package-lock.json (Arborist 10 no longer reads shrinkwraps). The package's own
  * files are restored byte for byte afterwards.
  */
-async function installDependencies(registry: RegistryTarget, packageName: string, dir: string): Promise<void> {
+async function installDependencies(registry: RegistryTarget, packageName: string, dir: string, onPackages: (p: { done: number; total: number }) => void): Promise<void> {
   const pkgFile = join(dir, 'package.json');
   const original = readFileSync(pkgFile);
   const pkg = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
@@ -270,7 +272,7 @@ async function installDependencies(registry: RegistryTarget, packageName: string
       writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
     }
     if (addedLock) copyFileSync(shrinkwrap, lock);
-    await reifyInChild(dependencyOptions(registry), dir);
+    await reifyInChild(dependencyOptions(registry), dir, onPackages);
   } catch (e) {
     redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
@@ -297,7 +299,7 @@ async function installDependencies(registry: RegistryTarget, packageName: string
  * options (credentials keyed per registry included) travel on stdin, never in the
  * environment or the command line, which other local users can read.
  */
-function reifyInChild(options: Record<string, unknown>, dir: string): Promise<void> {
+function reifyInChild(options: Record<string, unknown>, dir: string, onPackages: (p: { done: number; total: number }) => void): Promise<void> {
   const node = nodeCommand();
   const child = spawn(node.command, ['-e', REIFY_CHILD], {
     env: { ...scrubbedEnv(process.env), ...node.env },
@@ -312,23 +314,41 @@ function reifyInChild(options: Record<string, unknown>, dir: string): Promise<vo
   // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
   const writer = writerRecordOf(dir);
   if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
+  // fd 3 carries NDJSON: {"packages":{done,total}} as Arborist goes, then {"error":…} on failure.
   let result = '';
   let stderr = '';
-  child.stdio[3]!.on('data', (d) => (result += d));
+  let error: { message?: string } | undefined;
+  let lastReport = 0;
+  child.stdio[3]!.on('data', (d: Buffer) => {
+    result += d.toString('utf8');
+    let nl: number;
+    while ((nl = result.indexOf('\n')) >= 0) {
+      const line = result.slice(0, nl);
+      result = result.slice(nl + 1);
+      let msg: { packages?: { done: number; total: number }; error?: { message?: string } };
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (msg.error) error = msg.error;
+      // A line per package; a few a second are enough for a bar.
+      else if (msg.packages && (msg.packages.done === msg.packages.total || Date.now() - lastReport > 100)) {
+        lastReport = Date.now();
+        onPackages(msg.packages);
+      }
+    }
+  });
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  // A child that died at once (its exit is reported below) must not crash us with EPIPE.
+  child.stdin!.on('error', () => {});
   child.stdin!.end(JSON.stringify({ arborist: createRequire(__filename).resolve('@npmcli/arborist'), options: { ...options, path: dir, audit: false, fund: false } }));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
       rmSync(writer, { force: true });
       if (code === 0) return resolve();
-      let err: { message?: string } | undefined;
-      try {
-        err = JSON.parse(result).error;
-      } catch {
-        err = undefined;
-      }
-      reject(Object.assign(new Error(err?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), err ?? {}));
+      reject(Object.assign(new Error(error?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), error ?? {}));
     });
   });
 }
@@ -338,9 +358,12 @@ function reifyInChild(options: Record<string, unknown>, dir: string): Promise<vo
 const REIFY_CHILD = `
 const report = (e) => {
   const { message, code, pkgid, statusCode, type, errno } = e || {};
-  require('node:fs').writeSync(3, JSON.stringify({ error: { message: String(message), code, pkgid, statusCode, type, errno } }));
+  send({ error: { message: String(message), code, pkgid, statusCode, type, errno } });
   process.exit(1);
 };
+function send(msg) {
+  require('node:fs').writeSync(3, JSON.stringify(msg) + '\\n');
+}
 // make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
 // (a chunked tarball): in this throwaway process that is the answer, not a crash.
 process.on('uncaughtException', report);
@@ -353,7 +376,19 @@ process.stdin.on('data', (d) => (input += d)).on('end', async () => {
   const { arborist, options } = JSON.parse(input);
   try {
     const Arborist = require(arborist);
-    await new Arborist(options).reify({ omit: ['dev'], save: false, audit: false, fund: false });
+    const opts = { omit: ['dev'], save: false, audit: false, fund: false };
+    const arb = new Arborist(options);
+    // The ideal tree first, to know how many packages there are; reify then reuses it.
+    await arb.buildIdealTree(opts);
+    const total = Math.max(0, arb.idealTree.inventory.size - 1);
+    let done = 0;
+    // Arborist times each package it puts in place (proc-log's time events).
+    process.on('time', (kind, name) => {
+      if (kind === 'end' && typeof name === 'string' && name.startsWith('reifyNode:')) send({ packages: { done: Math.min(++done, total), total } });
+    });
+    send({ packages: { done: 0, total } });
+    await arb.reify(opts);
+    send({ packages: { done: total, total } });
     process.exit(0);
   } catch (e) {
     report(e);
