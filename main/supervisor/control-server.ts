@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
-import { isAnimaError, messageOf } from '../core/errors';
+import { errorBody } from '../core/errors';
+import { redactDeep } from '../core/redact';
 import { MAX_MESSAGE_BYTES, RequestEnvelope, RequestParams, RUNTIME_METHODS, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
 
 /** One handler per method of the protocol, typed by it: the supervisor's method table. */
@@ -114,7 +115,7 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
     conn.send({
       id,
       ok: false,
-      error: isAnimaError(e) ? { code: e.code, message: e.message, hint: e.hint, details: e.details } : { code: 'EINTERNAL', message: messageOf(e) },
+      error: redactDeep(errorBody(e, 'EINTERNAL')),
     });
   }
 }
