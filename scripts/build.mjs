@@ -30,6 +30,7 @@ async function emit(options) {
 const nodeEntries = {
   'cli-commands': 'main/cli/index.ts',
   supervisor: 'main/supervisor/index.ts',
+  'registry-worker': 'main/supervisor/registry-worker-main.ts',
   'app/main': 'main/app/electron/main.ts',
 };
 const present = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => existsSync(join(root, src))));

@@ -16,6 +16,9 @@ import { recoverUpgrade, upgrade, type UpgradeHost, type UpgradeParams } from '.
 import type { UpgradePhase } from './upgrade-phase';
 import { adoptServices, readInterrupted, type Interrupted } from './recovery';
 import { ensureRuntime } from './ensure-runtime';
+import { runRegistryTask } from './registry-worker';
+import type { RegistryTask, TaskContext, TaskResults } from './registry-task';
+import { describeInstallProgress } from '../core/installer';
 
 export interface SupervisorOptions {
   home: string;
@@ -38,6 +41,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   readonly updates: Updates;
   private lastUpgrade: HomeStatus['lastUpgrade'] = null;
   private lastContext: Context;
+  private lastOverrides: Omit<TaskContext, 'home'> = {};
   private readonly auto: AutoUpgrader;
   private readonly vitalsSampler: VitalsSampler;
   /** Whether a window watches (a subscribed client): set by the control server's owner. */
@@ -66,7 +70,12 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     });
     this.vitalsSampler = sampleVitals(this.services, () => this.watched());
     for (const s of this.services.all) s.proc.on('state', () => this.emitState());
-    this.updates = new Updates({ context: () => this.contextFor({}), runningVersion: () => this.services.runningVersion, emitState: () => this.emitState() });
+    this.updates = new Updates({
+      context: () => this.contextFor({}),
+      runningVersion: () => this.services.runningVersion,
+      emitState: () => this.emitState(),
+      check: (timeoutMs) => runRegistryTask({ home: opts.home }, { task: 'check', timeoutMs }, { env: opts.env }).then(() => {}),
+    });
     this.auto = new AutoUpgrader({
       context: () => createContext({ home: opts.home }, opts.env),
       offer: (ctx) => this.updates.offer.state(ctx, this.services.runningVersion),
@@ -100,8 +109,19 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   contextFor(o: Overrides & { channel?: string }): Context {
-    this.lastContext = createContext({ home: this.opts.home, registry: o.registry, registrySource: o.registrySource, package: o.package, channel: o.channel }, this.opts.env);
+    this.lastOverrides = { registry: o.registry, registrySource: o.registrySource, package: o.package, channel: o.channel };
+    this.lastContext = createContext({ home: this.opts.home, ...this.lastOverrides }, this.opts.env);
     return this.lastContext;
+  }
+
+  /** Registry work in the short-lived registry worker, for the context of the last contextFor; a cancel ends it. */
+  registryTask<T extends RegistryTask>(task: T): Promise<TaskResults[T['task']]> {
+    return runRegistryTask({ home: this.opts.home, ...this.lastOverrides }, task, {
+      env: this.opts.env,
+      onProgress: (p) => this.progress(p.step, describeInstallProgress(p), { ...p }),
+      onNote: (message) => this.progress('installing', message),
+      signal: this.ops.signal,
+    });
   }
 
   // ---------------------------------------------------------------- start-up after a crash
@@ -277,7 +297,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   // ---------------------------------------------------------------- building blocks
 
   private ensureRuntime(ctx: Context, requested?: string): Promise<string> {
-    return ensureRuntime(ctx, requested, { progress: (step, message, data) => this.progress(step, message, data), protect: this.services.runningVersions() });
+    return ensureRuntime(ctx, requested, { progress: (step, message, data) => this.progress(step, message, data), protect: this.services.runningVersions(), install: (t) => this.registryTask(t) });
   }
 
   startServices(ctx: Context, version: string, signal?: AbortSignal): Promise<void> {

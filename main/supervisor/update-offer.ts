@@ -1,7 +1,7 @@
 import type { Context } from '../core/context';
 import { updateConfig } from '../core/config';
 import { AnimaError } from '../core/errors';
-import { checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
+import { readFailedUpgrade, readUpdateRecord } from '../core/update-check';
 import { decideAgainst } from '../core/update-policy';
 import type { Channel } from '../shared/settings';
 import type { UpdateState } from '../shared/status';
@@ -22,15 +22,6 @@ interface Found {
 export class UpdateOffer {
   private found: Found | null = null;
   private failure: { message: string; checkedAt: string } | null = null;
-
-  /** Asks the registry now. The published state is `state()`; a failure is part of it, with the time of the last good check. */
-  async check(ctx: Context, opts: { timeoutMs?: number } = {}): Promise<void> {
-    try {
-      await checkForUpdates(ctx, opts);
-    } catch {
-      // Recorded in run/update-check.json with its reason, like a success: state() reads it.
-    }
-  }
 
   state(ctx: Context, running: string | null): UpdateState | null {
     this.absorb(ctx);
@@ -76,6 +67,8 @@ export class UpdateOffer {
 
 export interface UpdatesDeps {
   context(): Context;
+  /** Asks the registry (in the registry worker); the answer, or the failure, lands in run/update-check.json. */
+  check(timeoutMs?: number): Promise<void>;
   runningVersion(): string | null;
   emitState(): void;
 }
@@ -102,10 +95,13 @@ export class Updates {
 
   /** Asks the registry now and publishes what it offers; installs nothing. */
   async check(opts: { timeoutMs?: number } = {}): Promise<UpdateState | null> {
-    const ctx = this.d.context();
-    await this.offer.check(ctx, opts);
+    try {
+      await this.d.check(opts.timeoutMs);
+    } catch {
+      // Recorded in run/update-check.json with its reason, like a success: state() reads it.
+    }
     this.d.emitState();
-    return this.state(ctx);
+    return this.state(this.d.context());
   }
 
   /** "Skip 1.5.0": saved in config.json; a newer version prompts again. */
