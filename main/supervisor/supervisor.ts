@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { AnimaError } from '../core/errors';
-import { createContext, type Context, type Overrides } from '../core/context';
+import { AnimaError, messageOf } from '../core/errors';
+import { contextWithConfig, createContext, type Context, type Overrides } from '../core/context';
+import { defaultConfig } from '../core/config';
 import { verifyRuntime, type Snapshot } from '../core/verify';
 import type { Check, HomeStatus, UpdateState, VerifyResult, Vitals } from '../shared/status';
 import { sampleVitals, type VitalsSampler } from './vitals';
@@ -52,7 +53,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
-    this.lastContext = createContext({ home: opts.home }, opts.env);
+    this.lastContext = startingContext(opts);
     const paths = this.lastContext.paths;
     this.ops = new OperationRunner({ lock: paths.lock, journal: paths.operation }, () => this.emitState(), opts.env.ANIMA_TEST_HOLD_STEP);
     this.services = new Services({
@@ -275,7 +276,13 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   verify(): Promise<VerifyResult> {
-    const ctx = this.contextFor({});
+    // Verifying reads no setting that matters: a config.json broken meanwhile doesn't stop it.
+    let ctx = this.ctx;
+    try {
+      ctx = this.contextFor({});
+    } catch {
+      // The last good context it is.
+    }
     const web = this.services.web.proc;
     const version = web.version ?? ctx.config.runtime.version ?? null;
     if (!version || web.state !== 'running') return Promise.resolve({ ok: false, version, checks: [{ name: 'running', ok: false, detail: `web is ${web.state}` }] });
@@ -350,5 +357,15 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     this.auto.dispose();
     this.vitalsSampler.dispose();
     this.services.dispose();
+  }
+}
+
+/** The context a supervisor starts with: config.json's, or the defaults while it is broken (the log says so). */
+function startingContext(opts: SupervisorOptions): Context {
+  try {
+    return createContext({ home: opts.home }, opts.env);
+  } catch (e) {
+    process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] config.json can't be read (${messageOf(e)}); adopting and stopping services works, anything else waits until it is fixed\n`);
+    return contextWithConfig({ home: opts.home }, opts.env, defaultConfig());
   }
 }

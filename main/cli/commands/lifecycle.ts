@@ -79,8 +79,9 @@ export const stop = defineCommand({
         return 0;
       }
     }
-    if (problem && !running) throw problem;
-    // Services a crashed supervisor left behind: a new one adopts them, then drains them.
+    // Services a crashed supervisor left behind: a new one adopts them, then drains them
+    // (it starts on the defaults while config.json is broken, and says so in its log).
+    if (problem) inv.out.err(`Warning: ${problem.message}; stopping with the last good or default settings.`);
     const client = running ?? (await ensureSupervisor(paths, inv.env));
     return operate(client, inv, 'stop', () => client.request('stop', { force: !!inv.options.force }));
   },
