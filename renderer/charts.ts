@@ -27,6 +27,8 @@ export interface MarkView {
 
 export interface ChartView {
   id: 'cpu' | 'memory' | 'load';
+  /** The minutes drawn: the ring's window, or less while there is less to show. */
+  minutes: number;
   title: string;
   /** The value at the top of the chart, in words ("100 %"). */
   maxLabel: string;
@@ -48,8 +50,8 @@ export function niceMax(peak: number, floor: number): number {
   return 10 * p;
 }
 
-function series(samples: VitalSample[], v: Vitals, now: number, key: string, label: string, pick: Pick, max: number): SeriesView {
-  const x = (at: number) => Math.round(Math.max(0, CHART_W * (1 - (now - at) / v.windowMs)) * 10) / 10;
+function series(samples: VitalSample[], v: Vitals, now: number, spanMs: number, key: string, label: string, pick: Pick, max: number): SeriesView {
+  const x = (at: number) => Math.round(Math.max(0, CHART_W * (1 - (now - at) / spanMs)) * 10) / 10;
   const y = (val: number) => Math.round((CHART_H - (Math.min(val, max) / max) * (CHART_H - TOP)) * 10) / 10;
   let path = '';
   let points = 0;
@@ -95,11 +97,15 @@ function describe(title: string, s: SeriesView[], marks: MarkView[], f: (n: numb
 export function vitalsCharts(v: Vitals, now = Date.now()): ChartView[] {
   const since = now - v.windowMs;
   const samples = v.samples.filter((s) => Date.parse(s.at) >= since);
-  const minutes = Math.round(v.windowMs / 60_000);
+  // A window opened a minute ago would squeeze everything against the right edge of 15
+  // minutes: draw what there is (2 minutes at least, whole minutes), up to the whole window.
+  const oldest = Math.min(now, ...samples.map((s) => Date.parse(s.at)), ...v.marks.map((m) => Date.parse(m.at)).filter((t) => t >= since));
+  const minutes = Math.min(Math.round(v.windowMs / 60_000), Math.max(2, Math.ceil((now - oldest) / 60_000)));
+  const spanMs = Math.min(v.windowMs, minutes * 60_000);
   const marksFor = (services: VitalMark['service'][]): MarkView[] =>
     v.marks
       .filter((m) => services.includes(m.service) && Date.parse(m.at) >= since)
-      .map((m) => ({ x: Math.round(CHART_W * (1 - (now - Date.parse(m.at)) / v.windowMs) * 10) / 10, kind: m.kind, service: m.service, label: `${m.service} ${m.kind === 'crashed' ? 'crashed' : 'started'} at ${new Date(m.at).toLocaleTimeString()}` }));
+      .map((m) => ({ x: Math.round(CHART_W * (1 - (now - Date.parse(m.at)) / spanMs) * 10) / 10, kind: m.kind, service: m.service, label: `${m.service} ${m.kind === 'crashed' ? 'crashed' : 'started'} at ${new Date(m.at).toLocaleTimeString()}` }));
   const peakOf = (pick: Pick) => samples.reduce((p, s) => Math.max(p, pick(s) ?? 0), 0);
 
   const cpu: Pick[] = [(s) => s.web?.cpu ?? null, (s) => s.agent?.cpu ?? null];
@@ -113,8 +119,8 @@ export function vitalsCharts(v: Vitals, now = Date.now()): ChartView[] {
   const agentOnly = marksFor(['agent']);
 
   const make = (id: ChartView['id'], title: string, max: number, maxLabel: string, picks: Pick[], keys: [string, string][], marks: MarkView[]): ChartView => {
-    const s = picks.map((p, i) => series(samples, v, now, keys[i][0], keys[i][1], p, max));
-    return { id, title, maxLabel, series: s, marks, summary: describe(title, s, marks, fmt[id], minutes) };
+    const s = picks.map((p, i) => series(samples, v, now, spanMs, keys[i][0], keys[i][1], p, max));
+    return { id, minutes, title, maxLabel, series: s, marks, summary: describe(title, s, marks, fmt[id], minutes) };
   };
   return [
     make('cpu', 'CPU', cpuMax, fmt.cpu(cpuMax), cpu, [['web', 'web'], ['agent', 'agent']], both),

@@ -103,6 +103,8 @@ export function operationPhases(all: ProgressEvent[], running: boolean): PhaseVi
   let current: PhaseView | null = null;
   let rollingBack = false;
   let drainPeak = 0;
+  let drainForced = false;
+  let queuedLeft = 0;
   let finished: string | null = null;
 
   for (const ev of events) {
@@ -131,24 +133,26 @@ export function operationPhases(all: ProgressEvent[], running: boolean): PhaseVi
       p.checks.push({ name: check.name, ok: check.ok === true, detail: check.detail ?? '' });
       continue;
     }
-    if (ev.step === 'downloading' && num(d.bytes) !== undefined) {
+    if (id === 'download' && ev.step === 'downloading' && num(d.bytes) !== undefined) {
       const bytes = num(d.bytes)!;
       const total = num(d.total);
       p.bar = total ? { value: Math.min(bytes, total), max: total, text: `${formatBytes(bytes)} of ${formatBytes(total)}` } : null;
       p.detail = total ? `${formatBytes(bytes)} of ${formatBytes(total)} (${Math.min(100, Math.round((bytes / total) * 100))}%)` : `${formatBytes(bytes)} so far`;
       continue;
     }
-    if (ev.step === 'draining' && num(d.active) !== undefined) {
+    if (id === 'drain' && ev.step === 'draining' && num(d.active) !== undefined) {
       // Drained = active items that reached a safe point; queued ones just wait for the next agent.
       const active = num(d.active)!;
       const queued = num(d.queued) ?? 0;
       drainPeak = Math.max(drainPeak, active);
+      queuedLeft = queued;
       const settled = drainPeak - active;
       p.bar = drainPeak ? { value: settled, max: drainPeak, text: `${settled} of ${drainPeak} active items at a safe point` } : { value: 1, max: 1, text: 'no active items to wait for' };
       p.detail = `${p.bar.text}, ${queued} queued`;
       continue;
     }
-    if (ev.step === 'draining' && d.forced) {
+    if (id === 'drain' && d.forced) {
+      drainForced = true;
       p.detail = ev.message;
       continue;
     }
@@ -156,6 +160,18 @@ export function operationPhases(all: ProgressEvent[], running: boolean): PhaseVi
     if (!(p.bar && id === 'drain')) p.detail = ev.message;
   }
 
+  // The agent exits once its last item is at a safe point, often before reporting it: a
+  // drain that was followed by anything (web stopping, the switch) and not forced is complete.
+  const drain = phases.get('drain');
+  const lastDrain = events.findLastIndex((e) => e.step === 'draining');
+  if (drain?.bar && !drainForced && lastDrain >= 0 && lastDrain < events.length - 1) {
+    drain.bar = { value: drain.bar.max, max: drain.bar.max, text: drainPeak ? `${drainPeak} of ${drainPeak} active items at a safe point` : drain.bar.text };
+    drain.detail = `${drain.bar.text}, ${queuedLeft} queued`;
+  }
+
+  // A download that ended where it began, with no size: the tarball came from the local cache.
+  const dl = phases.get('download');
+  if (dl && dl !== current && !dl.bar && dl.detail === `${formatBytes(0)} so far`) dl.detail = 'already in the local cache';
   for (const p of phases.values()) {
     if (p.checks.some((c) => !c.ok)) p.state = 'failed';
     if (p.checks.length) p.detail = checksSummary(p.checks, !running || p !== current);

@@ -25,8 +25,8 @@ export function outcomeText(o: OutcomeView): OutcomeText {
     const lines = [
       f ? `The new version failed the check "${f.check}": ${f.detail}` : out.message,
       out.rolledBack.verified
-        ? `Anima put ${out.rolledBack.to} back and checked that it works. Nothing was lost: agents resume where they stopped.`
-        : `Anima put ${out.rolledBack.to} back, but it did not pass its own checks: look at the log and try Restart.`,
+        ? 'Nothing was lost: agents resume where they stopped.'
+        : 'Look at the log and try Restart.',
       'The failed version will not be tried again by itself.',
     ];
     const to = out.rolledBack.to;
@@ -173,7 +173,8 @@ export function glance(state: AppState, now = Date.now()): GlanceView {
   const crashed = [web, agent].filter((s) => s.state === 'crashed');
   if (crashed.length) {
     const names = (['web', 'agent'] as const).filter((n) => st.services[n].state === 'crashed');
-    const why = names.map((n) => st.services[n].error && `${n}: ${st.services[n].error}`).filter(Boolean).join('; ');
+    // The first line: the log lines after it are for the services table and the Logs section.
+    const why = names.map((n) => st.services[n].error && `${n}: ${st.services[n].error.split('\n')[0].replace(/ Last lines of its log:.*$/s, '')}`).filter(Boolean).join('; ');
     return { ...base, tone: 'error', headline: `${names.join(' and ')} crashed`, health: why || 'Restart brings it back; the log says why it stopped.' };
   }
   if (op) return { ...base, tone: 'warn', headline: `${op[0].toUpperCase()}${op.slice(1)} in progress…`, health: 'Anima is busy with an operation: its steps are below.' };

@@ -52,6 +52,12 @@ describe('an operation as its phases', () => {
     const running = operationPhases([ev('resolving', 'Resolving'), ev('downloading', 'dl', { bytes: 0 })], true);
     expect(running.map((p) => `${p.id}:${p.state}`)).toEqual(['download:active', 'dependencies:pending', 'drain:pending', 'switch:pending', 'start:pending', 'verify:pending']);
     expect(running[0]).toMatchObject({ bar: null, detail: '0 B so far' });
+    expect(operationPhases([ev('downloading', 'dl', { bytes: 0 }), ev('installing-dependencies', 'deps')], true)[0].detail).toBe('already in the local cache');
+    // The agent exits at its last safe point, often before saying so: what follows the drain completes it.
+    const exited = operationPhases([ev('draining', 'd', { service: 'agent', active: 2, queued: 1 }), ev('draining', 'd', { service: 'agent', active: 1, queued: 2 }), ev('stopping', 'Stopping web', { service: 'web' })], true);
+    expect(exited[2]).toMatchObject({ id: 'drain', state: 'active', bar: { value: 2, max: 2 }, detail: '2 of 2 active items at a safe point, 2 queued' });
+    const forced = operationPhases([ev('draining', 'd', { service: 'agent', active: 2, queued: 0 }), ev('draining', 'timed out', { service: 'agent', forced: true }), ev('stopping', 'Stopping web', { service: 'web' })], true);
+    expect(forced[2]).toMatchObject({ bar: { value: 0, max: 2 }, detail: 'timed out' });
     const idleDrain = operationPhases([{ operation: 'stop', step: 'draining', message: 'd', data: { active: 0, queued: 0 } }], false);
     expect(idleDrain[0]).toMatchObject({ id: 'drain', state: 'done', bar: { value: 1, max: 1, text: 'no active items to wait for' } });
     const two = [ev('starting', 'x'), ev('done', 'Upgraded'), { operation: 'supervisor', step: 'crashed', message: 'agent crashed' }, { operation: 'restart', step: 'draining', message: 'd', data: { active: 1, queued: 0 } }];
@@ -73,7 +79,7 @@ describe('vitals as charts', () => {
   const v: Vitals = {
     intervalMs: 5000,
     windowMs: 15 * 60_000,
-    samples: [sample(20 * 60_000, 99), sample(15_000, 4), sample(10_000, null), sample(5_000, 12, 2), sample(0, 8, 1)],
+    samples: [sample(20 * 60_000, 99), sample(14.5 * 60_000, 1), sample(15_000, 4), sample(10_000, null), sample(5_000, 12, 2), sample(0, 8, 1)],
     marks: [{ at: at(12_000), service: 'web', kind: 'crashed' }, { at: at(6_000), service: 'web', kind: 'started' }, { at: at(6_000), service: 'agent', kind: 'started' }],
   };
 
@@ -82,7 +88,7 @@ describe('vitals as charts', () => {
     const web = cpu.series[0];
     // The sample older than the window is left out (its 99 % would set the scale); the gap splits the line.
     expect(cpu.maxLabel).toBe('20 %');
-    expect(web.path).toMatch(/^M[\d.]+ [\d.]+M[\d.]+ [\d.]+L300 /);
+    expect(web.path).toMatch(/^M[\d.]+ [\d.]+M[\d.]+ [\d.]+M[\d.]+ [\d.]+L300 /);
     expect(web).toMatchObject({ now: 8, peak: 12, last: { x: 300 } });
     expect(cpu.marks.map((m) => m.kind)).toEqual(['crashed', 'started', 'started']);
     expect(load.marks.map((m) => m.service)).toEqual(['agent']);
@@ -92,10 +98,13 @@ describe('vitals as charts', () => {
     expect(niceMax(130, 50)).toBe(200);
   });
 
-  it('a single sample is a dot, not a line', () => {
+  it('a single sample is a dot, not a line; a short history fills the chart rather than its right edge', () => {
     const [cpu] = vitalsCharts({ ...v, samples: [sample(0, 3)], marks: [] }, now);
     expect(cpu.series[0]).toMatchObject({ path: '', last: { x: 300 } });
-    expect(cpu.summary).toBe('CPU over the last 15 minutes: web 3.0 % now, peak 3.0 %; agent 1.0 % now, peak 1.0 %.');
+    expect(cpu.summary).toBe('CPU over the last 2 minutes: web 3.0 % now, peak 3.0 %; agent 1.0 % now, peak 1.0 %.');
+    const [short] = vitalsCharts({ ...v, samples: [sample(170_000, 3), sample(165_000, 3), sample(0, 3)], marks: [] }, now);
+    expect(short.minutes).toBe(3);
+    expect(short.series[0].path).toBe('M16.7 57.8L25 57.8M300 57.8');
   });
 });
 
@@ -121,7 +130,8 @@ describe('outcomes in plain words', () => {
     expect(t.headline).toBe('Upgrade rolled back to 1.1.0');
     expect(t.sentence).toBe('The new version failed the check "deep-health", so Anima put 1.1.0 back and checked that it works.');
     expect(t.lines[0]).toContain('"deep-health"');
-    expect(t.lines[1]).toContain('put 1.1.0 back and checked that it works');
+    expect(t.sentence).toContain('put 1.1.0 back and checked that it works');
+    expect(t.lines[1]).toBe('Nothing was lost: agents resume where they stopped.');
     expect(t.tone).toBe('warn');
     expect(t.logTail).toBe('line1\nline2');
     expect(t.logService).toBe('web');
