@@ -80,17 +80,25 @@ function render(): void {
   renderHomes();
 }
 
+/** Writes only a change: the glance is a live region, and a rewrite of the same words is announced again. */
+function setText(id: string, text: string): void {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
 function renderGlance(): void {
   if (!state) return;
   const g = glance(state);
   $('glance').dataset.tone = g.tone;
-  $('glance-head').textContent = g.headline;
-  $('glance-health').textContent = g.health;
-  $('glance-version').textContent = g.version;
-  $('glance-update').textContent = g.update;
+  setText('glance-head', g.headline);
+  setText('glance-health', g.health);
+  setText('glance-version', g.version);
+  setText('glance-update', g.update);
   $('btn-see-update').hidden = !g.updateAction;
   $('updates-dot').hidden = !g.updateAction;
-  $('tab-updates').setAttribute('aria-description', g.updateAction ? g.update : '');
+  const tab = $('tab-updates');
+  if (g.updateAction) tab.setAttribute('aria-description', g.update);
+  else tab.removeAttribute('aria-description');
 }
 
 function renderUpdates(): void {

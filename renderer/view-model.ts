@@ -179,8 +179,8 @@ export function glance(state: AppState, now = Date.now()): GlanceView {
   }
   if (op) return { ...base, tone: 'warn', headline: `${op[0].toUpperCase()}${op.slice(1)} in progress…`, health: 'Anima is busy with an operation: its steps are below.' };
   if (web.state === 'running' && agent.state === 'running') {
-    const load = typeof agent.active === 'number' ? `: ${agent.active} active, ${agent.queued ?? 0} queued` : '';
-    return { ...base, tone: 'ok', headline: 'Anima is running', health: `Healthy: web and agent are running${load}` };
+    // No agent counts here: this line is a live region, and counts that move would be read out at every change.
+    return { ...base, tone: 'ok', headline: 'Anima is running', health: 'Healthy: web and agent are running' };
   }
   if (web.state === 'stopped' && agent.state === 'stopped') return { ...base, tone: 'idle', headline: 'Anima is stopped', health: st.runtime.version ? 'Start runs web and agent.' : 'Start installs the channel\u2019s version, then runs it.' };
   const up = (['web', 'agent'] as const).map((n) => `${n} ${st.services[n].state}`).join(', ');

@@ -110,7 +110,7 @@ describe('vitals as charts', () => {
 
 describe('the overview at a glance', () => {
   it('answers: running, version, healthy, update (and the automatic upgrade ahead)', () => {
-    expect(glance(appState(status()))).toMatchObject({ tone: 'ok', headline: 'Anima is running', version: '1.1.0 on stable', health: 'Healthy: web and agent are running: 0 active, 0 queued', update: 'Not checked yet' });
+    expect(glance(appState(status()))).toMatchObject({ tone: 'ok', headline: 'Anima is running', version: '1.1.0 on stable', health: 'Healthy: web and agent are running', update: 'Not checked yet' });
     expect(glance(appState(status({ update: { target: '1.2.0', available: true } }))).update).toBe('Anima 1.2.0 is available');
     const due = new Date(Date.now() + 7 * 60_000).toISOString();
     const auto = glance(appState(status({ update: { target: '1.2.0', available: true, auto: { target: '1.2.0', idleMinutes: 10, idleSince: null, dueAt: due } } })));

@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     expect(await page.getByTestId('start').isDisabled()).toBe(true);
     // The overview answers at a glance.
     await expect.poll(() => text(page, 'glance-head'), T).toBe('Anima is running');
-    expect(await text(page, 'glance-health')).toMatch(/^Healthy: web and agent are running: \d+ active, \d+ queued$/);
+    expect(await text(page, 'glance-health')).toBe('Healthy: web and agent are running');
     expect(await text(page, 'glance-version')).toBe('1.1.0 on stable');
     // Vitals drawn from the supervisor's real samples, with both starts marked.
     const memory = page.getByTestId('chart-memory');
