@@ -110,7 +110,8 @@ function renderUpdates(): void {
   $('upd-auto').textContent = u?.auto ? `Will upgrade to ${u.auto.target} when agents are idle for ${u.auto.idleMinutes} min${u.auto.dueAt ? ` (due ${when(u.auto.dueAt)})` : ''}` : 'Off: nothing is installed until you click Upgrade';
   const last = st?.lastUpgrade;
   const auto = u?.lastAutoUpgrade;
-  $('upd-last').textContent = last ? `${last.from ?? '(none)'} → ${last.to ?? '(none)'}, ${last.ok ? 'done' : 'failed'} (${when(last.at)})` : auto ? `${auto.to} by itself, ${auto.ok ? 'done' : 'failed'} (${when(auto.at)})` : '—';
+  // A failed one names the version that stayed, not the one tried: its message says both.
+  $('upd-last').textContent = last ? `${last.ok ? `${last.from ?? '(none)'} → ${last.to ?? '(none)'}` : last.message} (${when(last.at)})` : auto ? `${auto.to} by itself, ${auto.ok ? 'done' : 'failed'} (${when(auto.at)})` : '—';
 }
 
 /** The homes this user opened with the app: this window's one marked, each other one a button. */

@@ -70,6 +70,11 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     expect(await page.title()).toBe(`Anima Desktop: stable · ${home}`);
     await waitForState(page, 'svc-web', 'stopped');
     expect(await page.getByTestId('stop').isDisabled()).toBe(true);
+    // No supervisor is started for charts: there are none to draw, and the window says why.
+    expect(await b.handlers.getVitals(undefined)).toEqual({ ok: true, value: null });
+    await page.getByText('Charts appear while Anima\u2019s supervisor runs.').waitFor(T);
+    expect(await page.getByTestId('chart-cpu').count()).toBe(0);
+    expect(b.link.connected).toBe(false);
     await b.screenshot('01-stopped');
 
     await page.getByTestId('start').click();
