@@ -1,81 +1,13 @@
 // What the status window shows, computed from the state without touching the DOM
 // (so it is tested in Node). Types only from the contract: no zod in the renderer bundle.
 import type { AppState, OutcomeView } from '../main/shared/ipc-contract';
-import { formatBytes } from '../main/shared/format';
-import type { ProgressEvent } from '../main/shared/control-protocol';
-import type { ServiceStatus, UpdateState } from '../main/shared/status';
-
-export interface ProgressRow {
-  step: string;
-  title: string;
-  detail: string;
-  /** ok / failed for a verification check or the end of an operation; active for the latest step. */
-  mark: 'ok' | 'failed' | 'active' | 'done';
-}
-
-const STEP_TITLES: Record<string, string> = {
-  installing: 'Installing',
-  resolving: 'Resolving the version',
-  downloading: 'Downloading',
-  'installing-dependencies': 'Installing dependencies',
-  validating: 'Checking the package',
-  activating: 'Activating',
-  draining: 'Draining the agent',
-  stopping: 'Stopping',
-  swapping: 'Switching versions',
-  starting: 'Starting',
-  verifying: 'Verifying',
-  crashed: 'A service crashed',
-  'rolling-back': 'Rolling back',
-  done: 'Done',
-  'rolled-back': 'Rolled back',
-  failed: 'Failed',
-};
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function detailOf(ev: ProgressEvent): string {
-  const d = ev.data ?? {};
-  if (ev.step === 'downloading') {
-    const bytes = num(d.bytes);
-    const total = num(d.total);
-    if (bytes !== undefined) return total ? `${formatBytes(bytes)} of ${formatBytes(total)} (${Math.min(100, Math.round((bytes / total) * 100))}%)` : formatBytes(bytes);
-  }
-  if (ev.step === 'draining' && num(d.active) !== undefined) {
-    return d.forced ? ev.message : `${d.active} active item(s) finishing their current step, ${num(d.queued) ?? 0} queued`;
-  }
-  return ev.message;
-}
-
-/**
- * One row per step, in order. Repeated reports of the same step (download bytes, drain
- * counts) update their row; each verification check gets its own ✓/✗ row.
- */
-export function progressRows(events: ProgressEvent[], running = true): ProgressRow[] {
-  const rows: (ProgressRow & { service: unknown })[] = [];
-  for (const ev of events) {
-    const service = ev.data?.service ?? null;
-    const check = ev.data?.check as { name?: string; ok?: boolean; detail?: string } | undefined;
-    if (ev.step === 'verifying' && check && typeof check.name === 'string') {
-      rows.push({ step: 'verifying', title: check.name, detail: check.detail ?? '', mark: check.ok ? 'ok' : 'failed', service });
-      continue;
-    }
-    const mark: ProgressRow['mark'] = ev.step === 'done' ? 'ok' : ['failed', 'crashed', 'rolled-back'].includes(ev.step) ? 'failed' : 'done';
-    const row = { step: ev.step, title: STEP_TITLES[ev.step] ?? ev.step, detail: detailOf(ev), mark, service };
-    const last = rows[rows.length - 1];
-    if (last && last.step === ev.step && last.service === service && (ev.step === 'downloading' || ev.step === 'draining')) rows[rows.length - 1] = row;
-    else rows.push(row);
-  }
-  const last = rows[rows.length - 1];
-  if (running && last && last.mark === 'done') last.mark = 'active';
-  return rows.map(({ step, title, detail, mark }) => ({ step, title, detail, mark }));
-}
+import type { HomeStatus, ServiceStatus, UpdateState } from '../main/shared/status';
 
 export interface OutcomeText {
   tone: 'ok' | 'warn' | 'error';
   headline: string;
+  /** A rollback in one sentence, said before anything else. */
+  sentence?: string;
   lines: string[];
   logTail?: string;
   /** Which log "Show log" opens. */
@@ -93,11 +25,14 @@ export function outcomeText(o: OutcomeView): OutcomeText {
     const lines = [
       f ? `The new version failed the check "${f.check}": ${f.detail}` : out.message,
       out.rolledBack.verified
-        ? `Anima put ${out.rolledBack.to} back and checked that it works. Nothing was lost: agents resume where they stopped.`
-        : `Anima put ${out.rolledBack.to} back, but it did not pass its own checks: look at the log and try Restart.`,
+        ? 'Nothing was lost: agents resume where they stopped.'
+        : 'Look at the log and try Restart.',
       'The failed version will not be tried again by itself.',
     ];
-    return { tone: out.rolledBack.verified ? 'warn' : 'error', headline: `${op} rolled back to ${out.rolledBack.to}`, lines, logTail: f?.logTail, logService: serviceOf(f?.check) };
+    const to = out.rolledBack.to;
+    const why = f ? `The new version failed the check "${f.check}"` : 'The new version failed';
+    const sentence = out.rolledBack.verified ? `${why}, so Anima put ${to} back and checked that it works.` : `${why}, and ${to}, put back, did not pass its own checks either.`;
+    return { tone: out.rolledBack.verified ? 'warn' : 'error', headline: `${op} rolled back to ${to}`, sentence, lines, logTail: f?.logTail, logService: serviceOf(f?.check) };
   }
   if (o.error) {
     const lines = [o.error.message];
@@ -193,4 +128,61 @@ export function actionsFor(state: AppState): ActionsView {
 
 export function serviceLine(svc: ServiceStatus): string {
   return svc.state;
+}
+
+export interface GlanceView {
+  tone: 'ok' | 'warn' | 'error' | 'idle';
+  /** Is Anima running, in a few words. */
+  headline: string;
+  /** Is it healthy. */
+  health: string;
+  version: string;
+  /** Is there an update (or one planned by itself). */
+  update: string;
+  /** The update section has something to act on. */
+  updateAction: boolean;
+}
+
+function minutesFromNow(iso: string, now: number): string {
+  const m = Math.max(0, Math.round((Date.parse(iso) - now) / 60_000));
+  return m < 1 ? 'in less than a minute' : `in about ${m} min`;
+}
+
+function updateLine(u: UpdateState | null | undefined, now: number): { text: string; action: boolean } {
+  if (!u) return { text: 'Not checked yet', action: false };
+  if (u.auto) {
+    const when = u.auto.dueAt ? ` (${minutesFromNow(u.auto.dueAt, now)})` : ` after ${u.auto.idleMinutes} idle minutes`;
+    return { text: `Will upgrade to ${u.auto.target} when agents are idle${when}`, action: true };
+  }
+  if (u.failedUpgrade && u.failedUpgrade.version === u.target) return { text: `The upgrade to ${u.failedUpgrade.version} failed and was rolled back`, action: true };
+  if (u.target && !u.skipped && u.available) return { text: `Anima ${u.target} is available`, action: true };
+  if (u.error) return { text: 'Could not check for updates', action: true };
+  if (u.checkedAt) return { text: u.skipped && u.target ? `Up to date (skipping ${u.target})` : 'Up to date', action: false };
+  return { text: 'Not checked yet', action: false };
+}
+
+/** The overview's answers: is Anima running, which version, is it healthy, is there an update. */
+export function glance(state: AppState, now = Date.now()): GlanceView {
+  const st: HomeStatus | null = state.status;
+  const version = st?.runtime.version ? `${st.runtime.version} on ${st.channel}` : 'not installed yet';
+  const update = updateLine(st?.update, now);
+  const base = { version, update: update.text, updateAction: update.action };
+  if (!st) return { ...base, tone: 'error', headline: 'Anima\u2019s state is unknown', health: state.error ?? 'The home could not be read.' };
+  const { web, agent } = st.services;
+  const op = state.busy ?? st.operation?.kind;
+  const crashed = [web, agent].filter((s) => s.state === 'crashed');
+  if (crashed.length) {
+    const names = (['web', 'agent'] as const).filter((n) => st.services[n].state === 'crashed');
+    // The first line: the log lines after it are for the services table and the Logs section.
+    const why = names.map((n) => st.services[n].error && `${n}: ${st.services[n].error.split('\n')[0].replace(/ Last lines of its log:.*$/s, '')}`).filter(Boolean).join('; ');
+    return { ...base, tone: 'error', headline: `${names.join(' and ')} crashed`, health: why || 'Restart brings it back; the log says why it stopped.' };
+  }
+  if (op) return { ...base, tone: 'warn', headline: `${op[0].toUpperCase()}${op.slice(1)} in progress…`, health: 'Anima is busy with an operation: its steps are below.' };
+  if (web.state === 'running' && agent.state === 'running') {
+    // No agent counts here: this line is a live region, and counts that move would be read out at every change.
+    return { ...base, tone: 'ok', headline: 'Anima is running', health: 'Healthy: web and agent are running' };
+  }
+  if (web.state === 'stopped' && agent.state === 'stopped') return { ...base, tone: 'idle', headline: 'Anima is stopped', health: st.runtime.version ? 'Start runs web and agent.' : 'Start installs the channel\u2019s version, then runs it.' };
+  const up = (['web', 'agent'] as const).map((n) => `${n} ${st.services[n].state}`).join(', ');
+  return { ...base, tone: 'warn', headline: 'Anima is partly running', health: up };
 }

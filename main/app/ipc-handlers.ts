@@ -77,6 +77,12 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
     },
     checkForUpdates: () => attempt(() => link.request('check-updates', {})),
     skipVersion: (a) => attempt(() => link.request('skip-version', { version: a.version })),
+    getVitals: () =>
+      attempt(async () => {
+        // Looking at charts is no reason to start a supervisor: with none, there is nothing to draw.
+        const c = link.current();
+        return c ? c.request('vitals', {}) : null;
+      }),
     getSettings: () => attempt(settings),
     setSetting: (a) =>
       attempt(async () => {

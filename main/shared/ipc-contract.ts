@@ -12,7 +12,7 @@
  * No `electron` import here: this file is loaded by Node tests too.
  */
 import { z } from 'zod';
-import type { HomeStatus, UpdateState } from './status';
+import type { HomeStatus, UpdateState, Vitals } from './status';
 import type { ErrorBody, OperationOutcome, ProgressEvent } from './control-protocol';
 
 /** Settings the window may change (a subset of core/config.ts SETTINGS, by design). */
@@ -39,6 +39,7 @@ function buildSchemas() {
     checkForUpdates: none,
     upgrade: z.object({ version: version.optional() }).strict().optional(),
     skipVersion: z.object({ version }).strict(),
+    getVitals: none,
     getSettings: none,
     setSetting: z.object({ key: z.enum(WINDOW_SETTINGS), value: z.string().max(100) }).strict(),
     setLaunchAtLogin: z.object({ enabled: z.boolean() }).strict(),
@@ -56,6 +57,7 @@ export type InvokeMethod = keyof Schemas;
 /** The method names, in the order of the schemas (checked against them by a test). */
 export const INVOKE_METHODS = [
   'getState', 'start', 'stop', 'restart', 'checkForUpdates', 'upgrade', 'skipVersion',
+  'getVitals',
   'getSettings', 'setSetting', 'setLaunchAtLogin', 'getLogs', 'openDashboard', 'showLog',
   'listHomes', 'openHome', 'openAnotherHome',
 ] as const satisfies readonly InvokeMethod[];
@@ -135,6 +137,8 @@ export interface InvokeResults {
   checkForUpdates: Result<UpdateState | null>;
   upgrade: Result<OperationOutcome>;
   skipVersion: Result<UpdateState | null>;
+  /** The services' last minutes for the charts; null while no supervisor runs (none is started for it). */
+  getVitals: Result<Vitals | null>;
   getSettings: Result<Settings>;
   setSetting: Result<Settings>;
   setLaunchAtLogin: Result<Settings>;

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { progressRows, outcomeText, updateBanners, uptime, actionsFor, windowTitle } from '../../renderer/view-model';
+import { outcomeText, updateBanners, uptime, actionsFor, windowTitle, glance } from '../../renderer/view-model';
+import { operationPhases } from '../../renderer/phases';
+import { niceMax, vitalsCharts } from '../../renderer/charts';
+import type { Vitals } from '../../main/shared/status';
 import { formatBytes } from '../../main/shared/format';
 import { keepAfterClose, quitAndStopQuestion, trayOperationNotification, updateCheckNotification, updateNotification, upgradeNotification } from '../../main/app/notify-policy';
 import { autostartFile, desktopEntry, linuxAutostartEnabled, loginItemNote, setLinuxAutostart } from '../../main/app/autostart';
@@ -12,28 +15,109 @@ import { appState, status } from './state-fixtures';
 
 const ev = (step: string, message: string, data?: Record<string, unknown>): ProgressEvent => ({ operation: 'upgrade', step, message, ...(data ? { data } : {}) });
 
-describe('progress, step by step', () => {
-  it('merges repeated download and drain reports and lists each check', () => {
-    const rows = progressRows([
+describe('an operation as its phases', () => {
+  it('merges repeated download and drain reports into measured bars and folds the checks', () => {
+    const events = [
       ev('resolving', 'Resolving 1.2.0'),
       ev('downloading', 'dl', { bytes: 1024, total: 4096 }),
       ev('downloading', 'dl', { bytes: 4096, total: 4096 }),
       ev('installing-dependencies', 'Installing dependencies'),
       ev('draining', 'd', { service: 'agent', active: 2, queued: 1 }),
       ev('draining', 'd', { service: 'agent', active: 0, queued: 3 }),
+      ev('stopping', 'Stopping web', { service: 'web' }),
+      ev('swapping', 'Switching 1.1.0 → 1.2.0'),
       ev('starting', 'Starting web 1.2.0', { service: 'web' }),
+      ev('verifying', 'Verifying 1.2.0'),
       ev('verifying', '✓ health', { check: { name: 'health', ok: true, detail: '200' } }),
       ev('verifying', '✗ version', { check: { name: 'version', ok: false, detail: 'expected 1.2.0, got 1.2.0-wrong' } }),
       ev('rolling-back', 'Rolling back to 1.1.0'),
-    ]);
-    expect(rows.map((r) => r.step)).toEqual(['resolving', 'downloading', 'installing-dependencies', 'draining', 'starting', 'verifying', 'verifying', 'rolling-back']);
-    expect(rows[1].detail).toBe('4.0 kB of 4.0 kB (100%)');
-    expect(rows[3].detail).toBe('0 active item(s) finishing their current step, 3 queued');
-    expect(rows[5]).toMatchObject({ title: 'health', mark: 'ok' });
-    expect(rows[6]).toMatchObject({ title: 'version', mark: 'failed', detail: 'expected 1.2.0, got 1.2.0-wrong' });
-    expect(rows[7].mark).toBe('active');
-    expect(progressRows([ev('starting', 'x')], false)[0].mark).toBe('done');
+    ];
+    const phases = operationPhases(events, true);
+    expect(phases.map((p) => p.id)).toEqual(['download', 'dependencies', 'drain', 'switch', 'start', 'verify', 'rollback']);
+    expect(phases.map((p) => p.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'failed', 'active']);
+    expect(phases[0]).toMatchObject({ title: 'Downloading', detail: '4.0 kB of 4.0 kB (100%)', bar: { value: 4096, max: 4096 } });
+    // Drained = the active items that reached a safe point; the web's stop after it doesn't hide the counts.
+    expect(phases[2]).toMatchObject({ detail: '2 of 2 active items at a safe point, 3 queued', bar: { value: 2, max: 2 } });
+    expect(phases[1].bar).toBeNull();
+    expect(phases[5].detail).toBe('1 of 2 checks passed');
+    expect(phases[5].checks).toEqual([{ name: 'health', ok: true, detail: '200' }, { name: 'version', ok: false, detail: 'expected 1.2.0, got 1.2.0-wrong' }]);
+
+    // The rollback's own verification is the rollback's, and ends it.
+    const after = operationPhases([...events, ev('verifying', '✓ health', { check: { name: 'health', ok: true, detail: '200' } }), ev('rolled-back', 'Rolled back to 1.1.0')], false);
+    expect(after.find((p) => p.id === 'rollback')).toMatchObject({ state: 'done', detail: '1 of 1 check passed' });
+    expect(after.find((p) => p.id === 'verify')!.checks).toHaveLength(2);
+  });
+
+  it('shows what is still ahead while it runs, measures only what is measured, and forgets the previous operation', () => {
+    const running = operationPhases([ev('resolving', 'Resolving'), ev('downloading', 'dl', { bytes: 0 })], true);
+    expect(running.map((p) => `${p.id}:${p.state}`)).toEqual(['download:active', 'dependencies:pending', 'drain:pending', 'switch:pending', 'start:pending', 'verify:pending']);
+    expect(running[0]).toMatchObject({ bar: null, detail: '0 B so far' });
+    expect(operationPhases([ev('downloading', 'dl', { bytes: 0 }), ev('installing-dependencies', 'deps')], true)[0].detail).toBe('already in the local cache');
+    // The agent exits at its last safe point, often before saying so: what follows the drain completes it.
+    const exited = operationPhases([ev('draining', 'd', { service: 'agent', active: 2, queued: 1 }), ev('draining', 'd', { service: 'agent', active: 1, queued: 2 }), ev('stopping', 'Stopping web', { service: 'web' })], true);
+    expect(exited[2]).toMatchObject({ id: 'drain', state: 'active', bar: { value: 2, max: 2 }, detail: '2 of 2 active items at a safe point, 2 queued' });
+    const forced = operationPhases([ev('draining', 'd', { service: 'agent', active: 2, queued: 0 }), ev('draining', 'timed out', { service: 'agent', forced: true }), ev('stopping', 'Stopping web', { service: 'web' })], true);
+    expect(forced[2]).toMatchObject({ bar: { value: 0, max: 2 }, detail: 'timed out' });
+    const idleDrain = operationPhases([{ operation: 'stop', step: 'draining', message: 'd', data: { active: 0, queued: 0 } }], false);
+    expect(idleDrain[0]).toMatchObject({ id: 'drain', state: 'done', bar: { value: 1, max: 1, text: 'no active items to wait for' } });
+    const two = [ev('starting', 'x'), ev('done', 'Upgraded'), { operation: 'supervisor', step: 'crashed', message: 'agent crashed' }, { operation: 'restart', step: 'draining', message: 'd', data: { active: 1, queued: 0 } }];
+    expect(operationPhases(two, true).map((p) => `${p.id}:${p.state}`)).toEqual(['drain:active', 'start:pending', 'verify:pending']);
+    const failed = operationPhases([ev('resolving', 'x'), ev('installing-dependencies', 'deps'), ev('failed', 'Upgrade failed before anything was stopped')], false);
+    expect(failed.map((p) => `${p.id}:${p.state}`)).toEqual(['download:done', 'dependencies:failed']);
     expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MB');
+  });
+});
+
+describe('vitals as charts', () => {
+  const now = Date.parse('2026-01-01T12:00:00Z');
+  const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+  const sample = (msAgo: number, web: number | null, agentActive = 0) => ({
+    at: at(msAgo),
+    web: web === null ? null : { cpu: web, rssBytes: 40 * 1024 * 1024 },
+    agent: { cpu: 1, rssBytes: 30 * 1024 * 1024, active: agentActive, queued: 1 },
+  });
+  const v: Vitals = {
+    intervalMs: 5000,
+    windowMs: 15 * 60_000,
+    samples: [sample(20 * 60_000, 99), sample(14.5 * 60_000, 1), sample(15_000, 4), sample(10_000, null), sample(5_000, 12, 2), sample(0, 8, 1)],
+    marks: [{ at: at(12_000), service: 'web', kind: 'crashed' }, { at: at(6_000), service: 'web', kind: 'started' }, { at: at(6_000), service: 'agent', kind: 'started' }],
+  };
+
+  it('draws the last window from right (now) to left, breaks lines where a service was down, and marks starts and crashes', () => {
+    const [cpu, memory, load] = vitalsCharts(v, now);
+    const web = cpu.series[0];
+    // The sample older than the window is left out (its 99 % would set the scale); the gap splits the line.
+    expect(cpu.maxLabel).toBe('20 %');
+    expect(web.path).toMatch(/^M[\d.]+ [\d.]+M[\d.]+ [\d.]+M[\d.]+ [\d.]+L300 /);
+    expect(web).toMatchObject({ now: 8, peak: 12, last: { x: 300 } });
+    expect(cpu.marks.map((m) => m.kind)).toEqual(['crashed', 'started', 'started']);
+    expect(load.marks.map((m) => m.service)).toEqual(['agent']);
+    expect(memory.summary).toMatch(/^Memory over the last 15 minutes: web 40 MB now, peak 40 MB; agent 30 MB now, peak 30 MB\. 1 crash, 2 starts\.$/);
+    expect(load.series.map((s) => s.now)).toEqual([1, 1]);
+    expect(niceMax(0.3, 2)).toBe(2);
+    expect(niceMax(130, 50)).toBe(200);
+  });
+
+  it('a single sample is a dot, not a line; a short history fills the chart rather than its right edge', () => {
+    const [cpu] = vitalsCharts({ ...v, samples: [sample(0, 3)], marks: [] }, now);
+    expect(cpu.series[0]).toMatchObject({ path: '', last: { x: 300 } });
+    expect(cpu.summary).toBe('CPU over the last 2 minutes: web 3.0 % now, peak 3.0 %; agent 1.0 % now, peak 1.0 %.');
+    const [short] = vitalsCharts({ ...v, samples: [sample(170_000, 3), sample(165_000, 3), sample(0, 3)], marks: [] }, now);
+    expect(short.minutes).toBe(3);
+    expect(short.series[0].path).toBe('M16.7 57.8L25 57.8M300 57.8');
+  });
+});
+
+describe('the overview at a glance', () => {
+  it('answers: running, version, healthy, update (and the automatic upgrade ahead)', () => {
+    expect(glance(appState(status()))).toMatchObject({ tone: 'ok', headline: 'Anima is running', version: '1.1.0 on stable', health: 'Healthy: web and agent are running', update: 'Not checked yet' });
+    expect(glance(appState(status({ update: { target: '1.2.0', available: true } }))).update).toBe('Anima 1.2.0 is available');
+    const due = new Date(Date.now() + 7 * 60_000).toISOString();
+    const auto = glance(appState(status({ update: { target: '1.2.0', available: true, auto: { target: '1.2.0', idleMinutes: 10, idleSince: null, dueAt: due } } })));
+    expect(auto.update).toBe('Will upgrade to 1.2.0 when agents are idle (in about 7 min)');
+    expect(glance(appState(status({ web: 'stopped' })))).toMatchObject({ tone: 'idle', headline: 'Anima is stopped' });
+    expect(glance(appState(status({ agent: 'crashed' })))).toMatchObject({ tone: 'error', headline: 'agent crashed' });
+    expect(glance(appState(status(), { busy: 'upgrade' }))).toMatchObject({ tone: 'warn', headline: 'Upgrade in progress…' });
   });
 });
 
@@ -44,8 +128,10 @@ describe('outcomes in plain words', () => {
       outcome: { operation: 'upgrade', ok: false, message: 'Upgrade to 1.2.0 failed; rolled back', rolledBack: { to: '1.1.0', verified: true }, failure: { check: 'deep-health', detail: 'slack: token revoked', logTail: 'line1\nline2' } },
     });
     expect(t.headline).toBe('Upgrade rolled back to 1.1.0');
+    expect(t.sentence).toBe('The new version failed the check "deep-health", so Anima put 1.1.0 back and checked that it works.');
     expect(t.lines[0]).toContain('"deep-health"');
-    expect(t.lines[1]).toContain('put 1.1.0 back and checked that it works');
+    expect(t.sentence).toContain('put 1.1.0 back and checked that it works');
+    expect(t.lines[1]).toBe('Nothing was lost: agents resume where they stopped.');
     expect(t.tone).toBe('warn');
     expect(t.logTail).toBe('line1\nline2');
     expect(t.logService).toBe('web');

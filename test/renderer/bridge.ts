@@ -4,7 +4,7 @@
 // preload's ipcRenderer.invoke is replaced by a Playwright binding, and the shell actions
 // that need Electron (open a window, open a file) are recorded instead of performed.
 import { createServer, type Server } from 'node:http';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { buildSync } from 'esbuild';
 import { createServer as createNetServer } from 'node:net';
@@ -32,6 +32,8 @@ export function buildRenderer(): string {
   return (rendererDir = dir);
 }
 export const SCREENSHOTS = join(REPO, 'test-results', 'screenshots');
+/** The README's pictures: refreshed by a run with ANIMA_DOCS_SCREENSHOTS=1, so they show the window as it is. */
+export const DOCS_SCREENSHOTS = join(REPO, 'docs', 'screenshots');
 
 export function chromiumPath(): string | null {
   // Set (CI: Playwright's own Chromium on every system), it is used as is: a wrong path fails instead of skipping.
@@ -83,7 +85,8 @@ export interface Bridge {
   calls: { openDashboard: number; showLog: LogService[]; openHome: string[]; openAnotherHome: number };
   /** Errors the page logged (CSP violations included). */
   pageErrors: string[];
-  screenshot(name: string): Promise<void>;
+  /** docsName: also the README's picture of that name (docs/screenshots), with ANIMA_DOCS_SCREENSHOTS=1. */
+  screenshot(name: string, docsName?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -158,11 +161,12 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
     handlers,
     calls,
     pageErrors,
-    async screenshot(name) {
+    async screenshot(name, docsName) {
       mkdirSync(SCREENSHOTS, { recursive: true });
       // From the top: a full-page capture of a scrolled page draws the sticky header mid-page.
       await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+      const png = await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+      if (docsName && process.env.ANIMA_DOCS_SCREENSHOTS === '1') writeFileSync(join(DOCS_SCREENSHOTS, `${docsName}.png`), png);
     },
     async close() {
       link.dispose();
