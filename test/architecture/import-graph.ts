@@ -65,6 +65,8 @@ export async function importGraph(root: string, roots: string[] = ROOTS): Promis
     platform: 'node',
     format: 'esm',
     packages: 'external',
+    // A bundle beside the CLI's front at run time (scripts/build.mjs), not a source file.
+    external: ['./cli-commands.cjs'],
     logLevel: 'silent',
     tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
     plugins: [keepTypeImports(root)],
