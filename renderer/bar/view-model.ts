@@ -95,13 +95,17 @@ function phaseOf(events: ProgressEvent[]): { phase: string; detail: string; prog
   return { phase, detail: '', progress: null };
 }
 
-/** The outcome in one line; a rollback says what failed and what runs now. */
-function outcomeLine(o: OutcomeView): { tone: 'ok' | 'warn' | 'error'; text: string; details: boolean } {
+/**
+ * The outcome in one line; a rollback says what failed and what runs now. A rolled-back
+ * outcome's `version` is the one running again: the version that failed is the one the
+ * supervisor now marks as failed.
+ */
+function outcomeLine(o: OutcomeView, failedVersion: string | undefined): { tone: 'ok' | 'warn' | 'error'; text: string; details: boolean } {
   const out = o.outcome;
   if (out?.rolledBack) {
     const why = out.failure ? `it failed the check "${out.failure.check}"` : 'it did not pass its checks';
     const back = out.rolledBack.verified ? `${out.rolledBack.to} runs again, nothing was lost` : `${out.rolledBack.to} was put back but did not pass its own checks`;
-    return { tone: out.rolledBack.verified ? 'warn' : 'error', text: `The upgrade${out.version ? ` to ${out.version}` : ''} was rolled back: ${why}; ${back}.`, details: true };
+    return { tone: out.rolledBack.verified ? 'warn' : 'error', text: `The upgrade${failedVersion ? ` to ${failedVersion}` : ''} was rolled back: ${why}; ${back}.`, details: true };
   }
   if (o.error) return { tone: 'error', text: `The upgrade failed: ${o.error.message}`, details: true };
   if (out && !out.ok) return { tone: 'error', text: `The upgrade failed: ${out.message}`, details: true };
@@ -132,7 +136,7 @@ export function barView(state: AppState | null, dismissed: string | null = null)
   }
   const o = state.lastOutcome;
   let ended: { key: string; line: { tone: 'ok' | 'warn' | 'error'; text: string; details: boolean } } | null = null;
-  if (o && isUpgrade(o.operation)) ended = { key: `outcome:${o.at}`, line: outcomeLine(o) };
+  if (o && isUpgrade(o.operation)) ended = { key: `outcome:${o.at}`, line: outcomeLine(o, u?.failedUpgrade?.version) };
   else if (lastEvent && TERMINAL.has(lastEvent.step)) ended = { key: `event:${lastEvent.step}:${lastEvent.message}`, line: outcomeFromEvent(lastEvent) };
   if (ended && ended.key !== dismissed) return { kind: 'outcome', key: ended.key, ...ended.line };
   if (u && u.available && !u.skipped && u.target && u.failedUpgrade?.version !== u.target) {
