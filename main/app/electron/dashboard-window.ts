@@ -52,7 +52,12 @@ export class DashboardWindow {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     page.webContents.loadURL(url).then(
-      () => !win.isDestroyed() && !win.isVisible() && win.show(),
+      () => {
+        if (win.isDestroyed() || win.isVisible()) return;
+        win.show();
+        // The keyboard goes to the runtime's page, as it did when the page was the whole window.
+        page.webContents.focus();
+      },
       () => {},
     );
   }
@@ -102,7 +107,11 @@ export class DashboardWindow {
     this.barHeight = 0;
     this.showing = 'nothing';
     this.layout();
-    win.on('resize', () => this.layout());
+    // A BaseWindow doesn't size its views: each change of the content area is laid out here.
+    const relayout = () => this.layout();
+    win.on('resize', relayout).on('maximize', relayout).on('unmaximize', relayout).on('restore', relayout).on('enter-full-screen', relayout).on('leave-full-screen', relayout);
+    // As a BrowserWindow would: the window is named after the page it shows.
+    page.webContents.on('page-title-updated', (_e, title) => !win.isDestroyed() && win.setTitle(title));
     lockToPage(bar.webContents, BAR_PAGE_URL);
     void bar.webContents.loadURL(BAR_PAGE_URL);
     this.focusCycle();
