@@ -342,29 +342,20 @@ describe.skipIf(!electron.path)('the Electron app (Playwright _electron)', () =>
     await expect.poll(async () => (await h.dashboard()).showing, T).toBe('placeholder');
   }, 120_000);
 
-  it('"Quit and leave Anima running": the app goes, the services stay up', async (ctx) => {
+  it.for([
+    { item: 'Quit and leave Anima running', after: 'running', why: 'the app goes, the services stay up' },
+    { item: 'Quit and stop Anima (drain)', after: 'stopped', why: 'the app quits only after the services stopped (#3)' },
+  ])('"$item": $why', { timeout: 90_000 }, async ({ item, after }, ctx) => {
     needsDisplay(ctx);
     const { app, home, hooks: h } = await launch();
     await statusWindow(app);
     await startFromTray(h);
     const closed = app.waitForEvent('close');
-    void h.click('Quit and leave Anima running').catch(() => {});
+    void h.click(item).catch(() => {});
     await closed;
     const r = await world.cli(['status', '--json'], { home });
-    expect(JSON.parse(r.stdout).services).toMatchObject({ web: { state: 'running' }, agent: { state: 'running' } });
-  }, 90_000);
-
-  it('quits "and stops" only after the services stopped (#3)', async (ctx) => {
-    needsDisplay(ctx);
-    const { app, home, hooks: h } = await launch();
-    await statusWindow(app);
-    await startFromTray(h);
-    const closed = app.waitForEvent('close');
-    void h.click('Quit and stop Anima (drain)').catch(() => {});
-    await closed;
-    const r = await world.cli(['status', '--json'], { home });
-    expect(JSON.parse(r.stdout).services.web.state).toBe('stopped');
-  }, 90_000);
+    expect(JSON.parse(r.stdout).services).toMatchObject({ web: { state: after }, agent: { state: after } });
+  });
 
   it('a second launch for the same home brings the first to the front; another home opens in an instance of its own', async (ctx) => {
     needsDisplay(ctx);
