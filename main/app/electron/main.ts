@@ -63,11 +63,16 @@ const handlers: Handlers = createHandlers(link, {
   setBarHeight: (height) => dashboard.setBarHeight(height),
 });
 
-/** The status window may call everything; the dashboard's bar its few methods only, and nothing else may call anything. */
-function trustedSender(event: IpcMainInvokeEvent, method: InvokeMethod): boolean {
+/**
+ * The status window may call everything; the dashboard's bar its few methods only, and its
+ * Upgrade only to what the channel offers (no version of its own: a downgrade or a chosen
+ * version is confirmed in the status window); nothing else may call anything.
+ */
+function trustedSender(event: IpcMainInvokeEvent, method: InvokeMethod, arg: unknown): boolean {
   const fromBar = dashboard.isBarSender(event);
   if (method === 'setBarHeight') return fromBar;
-  return statusWindow.isOwnSender(event) || (fromBar && (BAR_METHODS as readonly InvokeMethod[]).includes(method));
+  if (statusWindow.isOwnSender(event)) return true;
+  return fromBar && (BAR_METHODS as readonly InvokeMethod[]).includes(method) && !(method === 'upgrade' && arg !== undefined);
 }
 
 if (!app.requestSingleInstanceLock({ home })) {
