@@ -78,18 +78,28 @@ if (present['cli-commands']) {
   if (heavy.length) console.warn(`build: dist/cli.cjs, the CLI's fast path, now bundles ${heavy.slice(0, 5).join(', ')}${heavy.length > 5 ? ', …' : ''}: every animactl start pays for them. Keep main/cli/entry.ts's imports light.`);
 }
 
-if (existsSync(join(root, 'preload/index.ts'))) {
-  // A sandboxed preload can require only `electron`: bundle everything else in.
-  await emit({ ...common, entryPoints: { preload: 'preload/index.ts' }, outdir: out, outExtension: { '.js': '.cjs' }, platform: 'node', format: 'cjs', external: ['electron'] });
+// A sandboxed preload can require only `electron`: bundle everything else in. One per page:
+// the status window's (dist/preload.cjs) and the dashboard bar's (dist/preload-bar.cjs).
+const preloads = Object.fromEntries(Object.entries({ preload: 'preload/index.ts', 'preload-bar': 'preload/bar.ts' }).filter(([, src]) => existsSync(join(root, src))));
+if (Object.keys(preloads).length) {
+  await emit({ ...common, entryPoints: preloads, outdir: out, outExtension: { '.js': '.cjs' }, platform: 'node', format: 'cjs', external: ['electron'] });
 }
 
-if (existsSync(join(root, 'renderer/index.ts'))) {
-  await emit({ ...common, entryPoints: { app: 'renderer/index.ts' }, outdir: join(out, 'renderer'), platform: 'browser', format: 'iife', target: 'chrome120', minify: true });
-  mkdirSync(join(out, 'renderer'), { recursive: true });
+// The pages, served to the windows as anima-app://app/… from dist/renderer (main/app/app-protocol.ts):
+// the status window at its root, the dashboard's update bar in bar/.
+const pages = [
+  { dir: 'renderer', entry: { app: 'renderer/index.ts' } },
+  { dir: 'renderer/bar', entry: { bar: 'renderer/bar/index.ts' } },
+];
+for (const { dir, entry } of pages) {
+  if (!existsSync(join(root, Object.values(entry)[0]))) continue;
+  const dest = join(out, dir);
+  await emit({ ...common, entryPoints: entry, outdir: dest, platform: 'browser', format: 'iife', target: 'chrome120', minify: true });
+  mkdirSync(dest, { recursive: true });
   for (const f of ['index.html', 'styles.css']) {
-    if (!existsSync(join(root, 'renderer', f))) continue;
-    const tmp = join(out, 'renderer', `${f}.${process.pid}.tmp`);
-    copyFileSync(join(root, 'renderer', f), tmp);
-    renameSync(tmp, join(out, 'renderer', f));
+    if (!existsSync(join(root, dir, f))) continue;
+    const tmp = join(dest, `${f}.${process.pid}.tmp`);
+    copyFileSync(join(root, dir, f), tmp);
+    renameSync(tmp, join(dest, f));
   }
 }

@@ -34,3 +34,12 @@ export function showWindowOnLaunch(o: { hidden: boolean; trayVisible: boolean })
 export function instanceArgs(o: { packaged: boolean; appRoot: string; home?: string; hidden?: boolean }): string[] {
   return [...(o.packaged ? [] : [o.appRoot]), ...(o.hidden ? ['--hidden'] : []), ...(o.home ? ['--home', o.home] : [])];
 }
+
+/**
+ * The _electron suite's hooks (ANIMA_TEST_HOOKS=1: the tray menu as data, recorded links and
+ * notifications). Never in a packaged app: an environment variable must not turn a user's
+ * app into one that can be driven from outside, or that stops opening links in the browser.
+ */
+export function testHooksEnabled(o: { packaged: boolean; env: NodeJS.ProcessEnv }): boolean {
+  return !o.packaged && o.env.ANIMA_TEST_HOOKS === '1';
+}

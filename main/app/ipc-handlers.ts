@@ -27,6 +27,17 @@ export interface ShellActions {
   openHome(home: string): Promise<void>;
   /** Asks for a folder and opens it as a home; the home, or null when the user cancelled. */
   openAnotherHome(): Promise<string | null>;
+  /**
+   * The dashboard window's update bar (optional: a shell without that window, such as the
+   * status window's tests, answers with ENOSUPPORT).
+   */
+  showStatus?(section: 'update' | 'operation'): void;
+  setBarHeight?(height: number): void;
+}
+
+function unsupported<F>(fn: F | undefined, name: string): F {
+  if (!fn) throw new AnimaError('ENOSUPPORT', `${name} is not available in this shell`);
+  return fn;
 }
 
 export type Handlers = { [M in InvokeMethod]: (arg: unknown) => Promise<InvokeResults[M]> };
@@ -121,6 +132,8 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
         return null;
       }),
     openAnotherHome: () => attempt(() => shell.openAnotherHome()),
+    showStatus: (a) => attempt(() => (unsupported(shell.showStatus, 'showStatus')(a.section), null)),
+    setBarHeight: (a) => attempt(() => (unsupported(shell.setBarHeight, 'setBarHeight')(a.height), null)),
   };
 
   const handlers = {} as Record<InvokeMethod, (arg: unknown) => Promise<unknown>>;

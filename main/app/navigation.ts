@@ -1,5 +1,3 @@
-import { fileURLToPath } from 'node:url';
-
 /**
  * Navigation and sender guards, pure. Origins are compared as `new URL(u).origin`, never
  * with startsWith (http://127.0.0.1:4280.evil.com starts with http://127.0.0.1:4280).
@@ -24,18 +22,17 @@ export function isSafeExternalUrl(url: string): boolean {
 }
 
 /**
- * Is this URL our renderer's file? Compared as paths (fileURLToPath, inside a try: a `%`
- * that isn't an escape makes it throw), case-insensitively on Windows, where Chromium
- * upper-cases the drive letter. A query or fragment doesn't matter; any other file does.
+ * Is this URL one of our pages (main/app/app-protocol.ts: `anima-app://app/index.html` for
+ * the status window, `…/bar/index.html` for the bar)? Scheme, host and path must all match; a
+ * query or fragment doesn't matter. Not by `.origin`: Node gives a non-special scheme's URL
+ * the origin "null", so every one of them would compare equal.
  */
-export function isRendererFile(url: string | null | undefined, rendererFile: string, platform: NodeJS.Platform = process.platform): boolean {
+export function isAppPage(url: string | null | undefined, pageUrl: string): boolean {
   if (!url) return false;
   try {
     const u = new URL(url);
-    if (u.protocol !== 'file:' || (u.host && u.host !== 'localhost')) return false;
-    const windows = platform === 'win32';
-    const got = fileURLToPath(u, { windows });
-    return windows ? got.toLowerCase() === rendererFile.toLowerCase() : got === rendererFile;
+    const page = new URL(pageUrl);
+    return u.protocol === page.protocol && u.host === page.host && u.pathname === page.pathname && !u.username && !u.password;
   } catch {
     return false;
   }

@@ -49,6 +49,10 @@ function buildSchemas() {
     listHomes: none,
     openHome: z.object({ home }).strict(),
     openAnotherHome: none,
+    /** "Details" in the dashboard's update bar: the status window, at that part. */
+    showStatus: z.object({ section: z.enum(['update', 'operation']) }).strict(),
+    /** The bar's page says how tall it is (0: nothing to say); main lays the dashboard out below it. */
+    setBarHeight: z.object({ height: z.number().int().min(0).max(BAR_MAX_HEIGHT) }).strict(),
   } as const satisfies Record<string, z.ZodType>;
 }
 type Schemas = ReturnType<typeof buildSchemas>;
@@ -59,8 +63,18 @@ export const INVOKE_METHODS = [
   'getState', 'start', 'stop', 'restart', 'checkForUpdates', 'upgrade', 'skipVersion',
   'getVitals',
   'getSettings', 'setSetting', 'setLaunchAtLogin', 'getLogs', 'openDashboard', 'showLog',
-  'listHomes', 'openHome', 'openAnotherHome',
+  'listHomes', 'openHome', 'openAnotherHome', 'showStatus', 'setBarHeight',
 ] as const satisfies readonly InvokeMethod[];
+
+/**
+ * What the update bar in the dashboard window may call: its preload (preload/bar.ts) exposes
+ * these only, as `window.animaBar`, and main refuses it every other method. The bar sits
+ * beside a page we don't control, so it gets the least that does its job.
+ */
+export const BAR_METHODS = ['getState', 'upgrade', 'skipVersion', 'showStatus', 'setBarHeight'] as const satisfies readonly InvokeMethod[];
+export type BarMethod = (typeof BAR_METHODS)[number];
+/** Taller than this, the bar would be eating the dashboard. */
+export const BAR_MAX_HEIGHT = 160;
 
 let schemas: Schemas | null = null;
 export function invokeSchemas(): Schemas {
@@ -150,6 +164,8 @@ export interface InvokeResults {
   openHome: Result<null>;
   /** A folder picker; the home chosen, or null when the user cancelled. */
   openAnotherHome: Result<string | null>;
+  showStatus: Result<null>;
+  setBarHeight: Result<null>;
 }
 
 /** main → renderer events. */
@@ -177,8 +193,12 @@ export type AnimaApi = { [M in InvokeMethod]: MethodFn<M> } & {
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
 };
 
+/** `window.animaBar`, as preload/bar.ts exposes it to the dashboard's update bar. */
+export type BarApi = Pick<AnimaApi, BarMethod | 'on'>;
+
 declare global {
   interface Window {
     anima: AnimaApi;
+    animaBar: BarApi;
   }
 }

@@ -54,7 +54,7 @@ describe('electron-builder, Linux (offline, stand-in Electron)', () => {
     const resources = join(out, 'linux-unpacked', 'resources');
     const asar = await import('@electron/asar');
     const files = asar.listPackage(join(resources, 'app.asar'), { isPack: false }).map((f: string) => f.replace(/\\/g, '/'));
-    for (const f of ['/package.json', '/dist/app/main.cjs', '/dist/preload.cjs', '/dist/renderer/index.html', '/dist/renderer/app.js', '/dist/supervisor.cjs', '/dist/cli.cjs', '/bin/animactl.cjs']) {
+    for (const f of ['/package.json', '/dist/app/main.cjs', '/dist/preload.cjs', '/dist/preload-bar.cjs', '/dist/renderer/index.html', '/dist/renderer/app.js', '/dist/renderer/bar/index.html', '/dist/renderer/bar/bar.js', '/dist/supervisor.cjs', '/dist/cli.cjs', '/bin/animactl.cjs']) {
       expect(files, f).toContain(f);
     }
     for (const dep of ['pacote', '@npmcli/arborist', '@npmcli/config', 'execa', 'electron-log', 'semver', 'zod']) {
@@ -71,7 +71,7 @@ describe('electron-builder, Linux (offline, stand-in Electron)', () => {
     expect(existsSync(join(resources, 'tray', 'mac', 'runningTemplate@2x.png'))).toBe(true);
     expect(existsSync(join(resources, 'tray', 'win', 'running.ico'))).toBe(true);
   });
-  it('flips the fuses: RunAsNode stays on (the CLI and the supervisor are the binary run as Node), NODE_OPTIONS and --inspect off, asar-only with integrity, cookies encrypted', async () => {
+  it('flips the fuses: RunAsNode stays on (the CLI and the supervisor are the binary run as Node), NODE_OPTIONS and --inspect off, asar-only with integrity, cookies encrypted, file:// unprivileged', async () => {
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     const { getCurrentFuseWire, FuseV1Options } = await import('@electron/fuses');
     const wire = (await getCurrentFuseWire(join(out, 'linux-unpacked', 'anima-desktop'))) as unknown as Record<number, number>;
@@ -82,9 +82,10 @@ describe('electron-builder, Linux (offline, stand-in Electron)', () => {
     expect(state(FuseV1Options.EnableEmbeddedAsarIntegrityValidation)).toBe('1');
     expect(state(FuseV1Options.OnlyLoadAppFromAsar)).toBe('1');
     expect(state(FuseV1Options.EnableCookieEncryption)).toBe('1');
-    // Not configured: left as Electron ships them.
+    // Our pages are served as anima-app://, so file:// needs none of its extra privileges.
+    expect(state(FuseV1Options.GrantFileProtocolExtraPrivileges)).toBe('0');
+    // Not configured: left as Electron ships it.
     expect(state(FuseV1Options.LoadBrowserProcessSpecificV8Snapshot)).toBe('0');
-    expect(state(FuseV1Options.GrantFileProtocolExtraPrivileges)).toBe('1');
   });
 
   it.skipIf(!debHere)("the deb declares electron-builder's default dependencies and only recommends the indicator library", () => {

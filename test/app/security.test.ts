@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/electron/window-options';
-import { dashboardAction, isRendererFile, isSafeExternalUrl, isSameOrigin } from '../../main/app/navigation';
+import { barPreferences, dashboardPagePreferences, dashboardWindowOptions, DASHBOARD_PARTITION, statusWindowOptions } from '../../main/app/electron/window-options';
+import { dashboardAction, isAppPage, isSafeExternalUrl, isSameOrigin } from '../../main/app/navigation';
+import { BAR_PAGE_URL, STATUS_PAGE_URL } from '../../main/app/app-protocol';
 import { RENDERER_CSP } from '../../main/app/csp';
 import { EVENT_NAMES, INVOKE_METHODS, invokeSchemas } from '../../main/shared/ipc-contract';
 import { dashboardUnavailableHtml } from '../../main/app/dashboard-page';
@@ -22,10 +22,18 @@ describe('window options', () => {
   });
 
   it('gives the dashboard no preload and its own session partition', () => {
-    const o = dashboardWindowOptions();
-    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, partition: DASHBOARD_PARTITION });
-    expect(o.webPreferences!.preload).toBeUndefined();
+    const o = dashboardPagePreferences();
+    expect(o).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, partition: DASHBOARD_PARTITION });
+    expect(o.preload).toBeUndefined();
     expect(DASHBOARD_PARTITION).not.toBe('');
+    // The window is a BaseWindow: it shows no page of its own, only the views.
+    expect(dashboardWindowOptions()).not.toHaveProperty('webPreferences');
+  });
+
+  it("locks the dashboard's update bar down too, with its own preload, outside the dashboard's session", () => {
+    const o = barPreferences({ preload: '/app/dist/preload-bar.cjs' });
+    expect(o).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, preload: '/app/dist/preload-bar.cjs' });
+    expect(o.partition).toBeUndefined();
   });
 });
 
@@ -54,29 +62,29 @@ describe('navigation guard', () => {
     for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'ms-msdt:/id', 'https://user:pw@example.com', '']) expect(isSafeExternalUrl(bad), bad).toBe(false);
   });
 
-  it('trusts IPC only from our renderer file, and never from a frame that is gone', () => {
-    const file = '/opt/Anima Desktop/resources/app.asar/dist/renderer/index.html';
-    const renderer = pathToFileURL(file).href;
-    expect(isRendererFile(renderer, file)).toBe(true);
-    expect(isRendererFile(`${renderer}#operation`, file)).toBe(true);
-    expect(isRendererFile(null, file)).toBe(false);
-    expect(isRendererFile(undefined, file)).toBe(false);
-    expect(isRendererFile('file:///tmp/evil/index.html', file)).toBe(false);
-    expect(isRendererFile('http://127.0.0.1:4280/', file)).toBe(false);
-    expect(isRendererFile(`${renderer.replace('index.html', 'index.html.evil')}`, file)).toBe(false);
-    expect(isRendererFile('file://evil.example/opt/Anima%20Desktop/resources/app.asar/dist/renderer/index.html', file)).toBe(false);
-  });
-
-  it('recognises our renderer file whatever its path holds, and as Windows spells it (issue 15 #9)', () => {
-    // A `%` in the install path: the URL escapes it, the path doesn't; a bare `%` never throws.
-    const odd = "/home/u/100% sure/it's #1 ?/dist/renderer/index.html";
-    expect(isRendererFile(pathToFileURL(odd).href, odd)).toBe(true);
-    expect(isRendererFile('file:///home/u/100%/dist/renderer/index.html', '/home/u/100%/dist/renderer/index.html')).toBe(false);
-    // Chromium upper-cases the drive letter; Windows paths are case-insensitive.
-    const win = 'c:\\Users\\Ana\\AppData\\Local\\Programs\\anima-desktop\\resources\\app.asar\\dist\\renderer\\index.html';
-    expect(isRendererFile('file:///C:/Users/Ana/AppData/Local/Programs/anima-desktop/resources/app.asar/dist/renderer/index.html', win, 'win32')).toBe(true);
-    expect(isRendererFile('file:///C:/Users/Ana/AppData/Local/Programs/anima-desktop/resources/app.asar/dist/renderer/evil.html', win, 'win32')).toBe(false);
-    expect(isRendererFile('file:///C:/Users/Ana/X/index.html', 'C:\\Users\\Ana\\x\\index.html', 'linux')).toBe(false);
+  it('trusts IPC only from our own pages on anima-app://app, each by its exact path', () => {
+    expect(isAppPage(STATUS_PAGE_URL, STATUS_PAGE_URL)).toBe(true);
+    expect(isAppPage(`${STATUS_PAGE_URL}#operation`, STATUS_PAGE_URL)).toBe(true);
+    expect(isAppPage(`${STATUS_PAGE_URL}?x=1`, STATUS_PAGE_URL)).toBe(true);
+    expect(isAppPage(BAR_PAGE_URL, BAR_PAGE_URL)).toBe(true);
+    expect(isAppPage(null, STATUS_PAGE_URL)).toBe(false);
+    expect(isAppPage(undefined, STATUS_PAGE_URL)).toBe(false);
+    // The bar is not the status window, nor the other way round.
+    expect(isAppPage(BAR_PAGE_URL, STATUS_PAGE_URL)).toBe(false);
+    expect(isAppPage(STATUS_PAGE_URL, BAR_PAGE_URL)).toBe(false);
+    for (const bad of [
+      'file:///opt/Anima%20Desktop/resources/app.asar/dist/renderer/index.html',
+      'anima-app://evil/index.html',
+      'anima-app://app.evil/index.html',
+      'anima-app://app:8080/index.html',
+      'anima-app://user@app/index.html',
+      'anima-app://app/index.html.evil',
+      'anima-app://app/other.html',
+      'anima-desktop://app/index.html',
+      'http://app/index.html',
+      'http://127.0.0.1:4280/index.html',
+      'not a url',
+    ]) expect(isAppPage(bad, STATUS_PAGE_URL), bad).toBe(false);
   });
 
   it('recognises the placeholder page actions only on our private scheme', () => {

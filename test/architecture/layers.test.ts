@@ -83,7 +83,8 @@ describe('the import graph of main/, preload/ and renderer/', () => {
     const has = (from: string, to: string) => g.edges.some((e) => e.from === from && e.to === to);
     // `import type { AnimaApi … } from '../main/shared/ipc-contract'` and `from 'electron'`.
     expect(has('renderer/index.ts', 'main/shared/ipc-contract.ts')).toBe(true);
-    expect(has('preload/index.ts', 'electron')).toBe(true);
+    expect(has('preload/expose.ts', 'electron')).toBe(true);
+    expect(has('preload/bar.ts', 'main/shared/ipc-contract.ts')).toBe(true);
     expect(g.edges.some((e) => e.kind === 'builtin' && e.to === 'node:fs')).toBe(true);
   });
 

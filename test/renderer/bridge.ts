@@ -8,28 +8,37 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { buildSync } from 'esbuild';
 import { createServer as createNetServer } from 'node:net';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { SupervisorLink } from '../../main/app/supervisor-link';
 import { createHandlers, type Handlers, type ShellActions } from '../../main/app/ipc-handlers';
-import { EVENT_NAMES, INVOKE_METHODS, type EventName, type LogService } from '../../main/shared/ipc-contract';
-import { RENDERER_CSP } from '../../main/app/csp';
+import { BAR_METHODS, EVENT_NAMES, INVOKE_METHODS, type EventName, type LogService } from '../../main/shared/ipc-contract';
+import { APP_ORIGIN, resolveAppRequest } from '../../main/app/app-protocol';
 import { linuxAutostartEnabled, setLinuxAutostart } from '../../main/app/autostart';
 import { listKnownHomes, rememberHome } from '../../main/app/known-homes';
 
 export const REPO = join(__dirname, '..', '..');
-let rendererDir: string | null = null;
+const pageDirs = new Map<BridgedPage, string>();
+/** Which of our pages: the status window (renderer/) or the dashboard's update bar (renderer/bar/). */
+export type BridgedPage = 'status' | 'bar';
+const PAGES: Record<BridgedPage, { dir: string; entry: Record<string, string> }> = {
+  status: { dir: 'renderer', entry: { app: 'renderer/index.ts' } },
+  bar: { dir: 'renderer/bar', entry: { bar: 'renderer/bar/index.ts' } },
+};
 
 /**
- * The renderer exactly as scripts/build.mjs builds dist/renderer (same entry, same esbuild
+ * A page exactly as scripts/build.mjs builds it into dist/renderer (same entry, same esbuild
  * options), into a private folder: other test files rebuild dist/ while these run.
  */
-export function buildRenderer(): string {
-  if (rendererDir) return rendererDir;
-  const dir = mkdtempSync(join(tmpdir(), 'anima-renderer-'));
-  buildSync({ absWorkingDir: REPO, bundle: true, sourcemap: 'linked', logLevel: 'warning', entryPoints: { app: 'renderer/index.ts' }, outdir: dir, platform: 'browser', format: 'iife', target: 'chrome120', minify: true });
-  for (const f of ['index.html', 'styles.css']) cpSync(join(REPO, 'renderer', f), join(dir, f));
-  return (rendererDir = dir);
+export function buildRenderer(which: BridgedPage = 'status'): string {
+  const built = pageDirs.get(which);
+  if (built) return built;
+  const { dir: src, entry } = PAGES[which];
+  const dir = mkdtempSync(join(tmpdir(), `anima-${which}-page-`));
+  buildSync({ absWorkingDir: REPO, bundle: true, sourcemap: 'linked', logLevel: 'warning', entryPoints: entry, outdir: dir, platform: 'browser', format: 'iife', target: 'chrome120', minify: true });
+  for (const f of ['index.html', 'styles.css']) cpSync(join(REPO, src, f), join(dir, f));
+  pageDirs.set(which, dir);
+  return dir;
 }
 export const SCREENSHOTS = join(REPO, 'test-results', 'screenshots');
 /** The README's pictures: refreshed by a run with ANIMA_DOCS_SCREENSHOTS=1, so they show the window as it is. */
@@ -60,18 +69,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
-
-/** Serves dist/renderer with the same CSP header main.ts sets. */
-function serveRenderer(): Promise<{ server: Server; url: string }> {
-  const RENDERER_DIR = buildRenderer();
+/** Serves a page with the same headers the anima-app: handler sets (main/app/app-protocol.ts). */
+function serveRenderer(which: BridgedPage): Promise<{ server: Server; url: string }> {
+  const RENDERER_DIR = buildRenderer(which);
   const server = createServer((req, res) => {
     const name = (req.url ?? '/').split('?')[0].replace(/^\/+/, '') || 'index.html';
     if (req.method !== 'GET' || !/^[a-z-]+\.(html|js|css|map)$/.test(name) || !existsSync(join(RENDERER_DIR, name))) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(name)], 'content-security-policy': RENDERER_CSP, 'cache-control': 'no-store' });
+    res.writeHead(200, resolveAppRequest({ url: `${APP_ORIGIN}/${name}` }, RENDERER_DIR).headers);
     res.end(readFileSync(join(RENDERER_DIR, name)));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/index.html` })));
@@ -82,7 +89,7 @@ export interface Bridge {
   link: SupervisorLink;
   handlers: Handlers;
   /** Shell actions the renderer asked for (Electron would have performed them). */
-  calls: { openDashboard: number; showLog: LogService[]; openHome: string[]; openAnotherHome: number };
+  calls: { openDashboard: number; showLog: LogService[]; openHome: string[]; openAnotherHome: number; showStatus: string[]; barHeights: number[] };
   /** Errors the page logged (CSP violations included). */
   pageErrors: string[];
   /** docsName: also the README's picture of that name (docs/screenshots), with ANIMA_DOCS_SCREENSHOTS=1. */
@@ -92,12 +99,15 @@ export interface Bridge {
 
 /** knownHomesFile: the shared list of homes (main.ts keeps it in appData); by default a fresh one beside xdgConfigHome. */
 /** launchAtLogin: the platform's login item as the shell would drive it (by default, Linux's XDG autostart under xdgConfigHome). */
-export async function openBridge(browser: Browser, o: { home: string; env: NodeJS.ProcessEnv; xdgConfigHome: string; knownHomesFile?: string; launchAtLogin?: ShellActions['launchAtLogin'] }): Promise<Bridge> {
+/** page: which of our pages, with the API its preload gives it (the bar: `window.animaBar`, BAR_METHODS only). */
+export async function openBridge(browser: Browser, o: { home: string; env: NodeJS.ProcessEnv; xdgConfigHome: string; knownHomesFile?: string; launchAtLogin?: ShellActions['launchAtLogin']; page?: BridgedPage; viewport?: { width: number; height: number } }): Promise<Bridge> {
+  const which = o.page ?? 'status';
+  const methods: readonly string[] = which === 'bar' ? BAR_METHODS : INVOKE_METHODS;
   // From source, ensureSupervisor can't find the bundle beside main/core: point it at the build.
   process.env.ANIMA_SUPERVISOR_ENTRY ??= join(REPO, 'dist', 'supervisor.cjs');
-  const { server, url } = await serveRenderer();
+  const { server, url } = await serveRenderer(which);
   const link = new SupervisorLink({ home: o.home, env: o.env, appVersion: '0.1.0-test', retryMs: [300, 600, 1000] });
-  const calls: Bridge['calls'] = { openDashboard: 0, showLog: [], openHome: [], openAnotherHome: 0 };
+  const calls: Bridge['calls'] = { openDashboard: 0, showLog: [], openHome: [], openAnotherHome: 0, showStatus: [], barHeights: [] };
   // As main.ts does at startup: this instance's home goes first in the shared list.
   const knownHomesFile = o.knownHomesFile ?? join(o.xdgConfigHome, 'known-homes.json');
   rememberHome(knownHomesFile, o.home);
@@ -110,9 +120,12 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
     // Electron would start another instance of the app for it.
     openHome: async (home) => void calls.openHome.push(home),
     openAnotherHome: async () => (calls.openAnotherHome++, null),
+    // Electron would bring the status window up, and lay the dashboard out below the bar.
+    showStatus: (section) => void calls.showStatus.push(section),
+    setBarHeight: (height) => void calls.barHeights.push(height),
   });
 
-  const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+  const context = await browser.newContext({ viewport: o.viewport ?? { width: 900, height: 1000 } });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -125,11 +138,12 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
   await page.addInitScript('globalThis.__name = globalThis.__name || ((f) => f);');
   // The preload's job, done by Playwright: window.anima generated from the same lists.
   await page.exposeFunction('__animaInvoke', (method: string, arg: unknown) => {
-    if (!(INVOKE_METHODS as readonly string[]).includes(method)) throw new Error(`unknown method ${method}`);
+    // As main's sender check does: a page may call only what its preload gives it.
+    if (!methods.includes(method)) throw new Error(`unknown method ${method}`);
     return handlers[method as keyof Handlers](arg);
   });
   await page.addInitScript(
-    ({ methods, events }) => {
+    ({ methods, events, global }) => {
       const w = window as unknown as Record<string, unknown> & { __animaInvoke: (m: string, a: unknown) => Promise<unknown> };
       const listeners = new Map<string, Set<(p: unknown) => void>>();
       const api: Record<string, unknown> = {};
@@ -141,9 +155,9 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
         return () => listeners.get(event)!.delete(listener);
       };
       Object.defineProperty(window, '__animaEmit', { value: (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload)) });
-      Object.defineProperty(window, 'anima', { value: Object.freeze(api) });
+      Object.defineProperty(window, global, { value: Object.freeze(api) });
     },
-    { methods: [...INVOKE_METHODS] as string[], events: EVENT_NAMES as string[] },
+    { methods: [...methods], events: EVENT_NAMES as string[], global: which === 'bar' ? 'animaBar' : 'anima' },
   );
 
   const forward = (event: EventName) => (payload: unknown) => {
@@ -153,7 +167,8 @@ export async function openBridge(browser: Browser, o: { home: string; env: NodeJ
 
   await link.start();
   await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
+  // Attached, not visible: the bar's page is empty (zero pixels tall) while it has nothing to say.
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 
   return {
     page,

@@ -1,7 +1,6 @@
 import { app } from 'electron';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { resolveHome } from '../../core/home';
 import type { AppArgs } from '../app-args';
 
@@ -14,9 +13,11 @@ export interface AppPaths {
   knownHomesFile: string;
   appRoot: string;
   distDir: string;
-  rendererFile: string;
-  rendererUrl: string;
+  /** What anima-app://app/ serves (app-protocol.ts): the status window's page, and the bar's in bar/. */
+  pagesDir: string;
   preloadFile: string;
+  /** The dashboard's update bar's own preload (BAR_METHODS only). */
+  barPreloadFile: string;
   resourcesDir: string;
   appIcon?: string;
   /** What starts this app again (another home, the login item). */
@@ -31,16 +32,15 @@ export function appPaths(args: AppArgs): AppPaths {
   const appDataDir = join(app.getPath('appData'), 'Anima Desktop');
   const appRoot = app.getAppPath();
   const distDir = join(appRoot, 'dist');
-  const rendererFile = join(distDir, 'renderer', 'index.html');
   return {
     home,
     explicitHome: args.home !== undefined || !!process.env.ANIMA_HOME,
     knownHomesFile: join(appDataDir, 'known-homes.json'),
     appRoot,
     distDir,
-    rendererFile,
-    rendererUrl: pathToFileURL(rendererFile).href,
+    pagesDir: join(distDir, 'renderer'),
     preloadFile: join(distDir, 'preload.cjs'),
+    barPreloadFile: join(distDir, 'preload-bar.cjs'),
     resourcesDir: app.isPackaged ? process.resourcesPath : join(appRoot, 'resources'),
     appIcon: app.isPackaged ? undefined : join(appRoot, 'resources', 'icons', 'icon.png'),
     // In an AppImage, process.execPath is inside a temporary mount (/tmp/.mount_*) that

@@ -2,7 +2,7 @@
 // notifications, IPC, login item), and the logic in the Electron-free modules of main/app,
 // tested in Node. The supervisor owns the services: this app can quit or crash without
 // touching them.
-import { app, dialog, shell } from 'electron';
+import { app, dialog, shell, type IpcMainInvokeEvent } from 'electron';
 import { watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf } from '../../core/errors';
@@ -11,11 +11,13 @@ import { SupervisorLink } from '../supervisor-link';
 import { createHandlers, type Handlers } from '../ipc-handlers';
 import type { MenuAction } from '../tray-menu';
 import { quitAndStopQuestion, trayOperationNotification, updateCheckNotification, updateNotification, upgradeNotification } from '../notify-policy';
-import { parseAppArgs, showWindowOnLaunch } from '../app-args';
+import { parseAppArgs, showWindowOnLaunch, testHooksEnabled } from '../app-args';
+import { BAR_METHODS, type InvokeMethod } from '../../shared/ipc-contract';
 import { busNameOwned, STATUS_NOTIFIER_WATCHER, trayVisible } from '../tray-host';
 import { appPaths, useProfileOfHome } from './app-paths';
 import { log, setupLogging } from './app-log';
-import { hardenApp } from './security';
+import { hardenApp, recordExternalOpensInstead } from './security';
+import { registerAppScheme, serveAppScheme } from './app-scheme';
 import { StatusWindow } from './status-window';
 import { DashboardWindow } from './dashboard-window';
 import { AppTray } from './tray';
@@ -31,6 +33,7 @@ const paths = appPaths(args);
 const { home } = paths;
 
 useProfileOfHome(home);
+registerAppScheme();
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
 let quitting = false;
@@ -43,7 +46,7 @@ const statusWindow = new StatusWindow(paths, () => {
 });
 const homes = new Homes(paths, statusWindow);
 const knownHomeViews = () => homes.views(link.state.status?.environment);
-const dashboard = new DashboardWindow(paths, link, { start: () => runAction('start'), showStatus: () => statusWindow.show() });
+const dashboard = new DashboardWindow(paths, link, { start: () => runAction('start'), showStatus: (section) => statusWindow.show(section) });
 const tray = new AppTray({ resourcesDir: paths.resourcesDir, link, homes: knownHomeViews, run: (a, h) => runAction(a, h), showStatus: () => statusWindow.show() });
 const notifier = new Notifier({ icon: paths.appIcon, onClick: (section) => statusWindow.show(section) });
 const handlers: Handlers = createHandlers(link, {
@@ -56,7 +59,21 @@ const handlers: Handlers = createHandlers(link, {
   knownHomes: () => homes.list(),
   openHome: (h) => homes.openInstance(h),
   openAnotherHome: () => homes.chooseAndOpen(),
+  showStatus: (section) => statusWindow.show(section),
+  setBarHeight: (height) => dashboard.setBarHeight(height),
 });
+
+/**
+ * The status window may call everything; the dashboard's bar its few methods only, and its
+ * Upgrade only to what the channel offers (no version of its own: a downgrade or a chosen
+ * version is confirmed in the status window); nothing else may call anything.
+ */
+function trustedSender(event: IpcMainInvokeEvent, method: InvokeMethod, arg: unknown): boolean {
+  const fromBar = dashboard.isBarSender(event);
+  if (method === 'setBarHeight') return fromBar;
+  if (statusWindow.isOwnSender(event)) return true;
+  return fromBar && (BAR_METHODS as readonly InvokeMethod[]).includes(method) && !(method === 'upgrade' && arg !== undefined);
+}
 
 if (!app.requestSingleInstanceLock({ home })) {
   app.quit();
@@ -127,6 +144,7 @@ function wireLink(): void {
   const notifiedOutcomes = new Set<string>();
   link.on('state', (state) => {
     statusWindow.send('state', state);
+    dashboard.sendToBar('state', state);
     homes.rememberOwn(state.status?.environment as Environment | undefined);
     tray.refresh();
     const n = updateNotification(state, offersShown);
@@ -149,10 +167,24 @@ function wireLink(): void {
 
 async function main(): Promise<void> {
   setupLogging(home);
-  hardenApp(paths.rendererFile);
-  registerIpc(handlers, (event) => statusWindow.isOwnSender(event));
+  serveAppScheme(paths.pagesDir);
+  hardenApp();
+  registerIpc(handlers, trustedSender);
   wireLink();
-  if (process.env.ANIMA_TEST_HOOKS === '1') installTestHooks({ menu: () => tray.menu(), run: runAction, state: () => link.state, hasTray: () => trayVisibleToUser, notifications: () => notifier.shown });
+  if (testHooksEnabled({ packaged: app.isPackaged, env: process.env })) {
+    const externalOpened: string[] = [];
+    recordExternalOpensInstead((url) => externalOpened.push(url));
+    installTestHooks({
+      menu: () => tray.menu(),
+      run: runAction,
+      state: () => link.state,
+      hasTray: () => trayVisibleToUser,
+      notifications: () => notifier.shown,
+      clickNotification: (key) => notifier.clickShown(key),
+      externalOpened: () => externalOpened,
+      dashboard: () => dashboard.describe(),
+    });
+  }
 
   // Before any await: a window opened meanwhile (second-instance) and closed must not quit the
   // app through the default window-all-closed behaviour, and a quit must dispose the link.

@@ -12,6 +12,13 @@ export class Notifier {
 
   constructor(private readonly o: { icon?: string; onClick(section: Section): void }) {}
 
+  /** The test hooks' stand-in for the user's click on the last notification shown with this key. */
+  clickShown(key: string): boolean {
+    const spec = [...this.shown].reverse().find((n) => n.key === key);
+    if (spec) this.o.onClick(spec.section);
+    return !!spec;
+  }
+
   notify(spec: NotificationSpec): void {
     this.shown.push(spec);
     if (this.shown.length > 50) this.shown.shift();

@@ -1,12 +1,18 @@
 import { app, session, shell, type Session } from 'electron';
-import { isRendererFile, isSafeExternalUrl } from '../navigation';
-import { RENDERER_CSP } from '../csp';
+import { isSafeExternalUrl } from '../navigation';
 import { DASHBOARD_PARTITION } from './window-options';
 import { log } from './app-log';
 
+/** Set by the test hooks: links are recorded there instead of opening a browser on the CI runner. */
+let externalOpener: ((url: string) => void) | null = null;
+export function recordExternalOpensInstead(record: (url: string) => void): void {
+  externalOpener = record;
+}
+
 export function openExternalVetted(url: string): void {
-  if (isSafeExternalUrl(url)) void shell.openExternal(url);
-  else log.warn(`refused to open ${url}`);
+  if (!isSafeExternalUrl(url)) return void log.warn(`refused to open ${url}`);
+  if (externalOpener) externalOpener(url);
+  else void shell.openExternal(url);
 }
 
 /** Deny every permission (camera, notifications from pages, geolocation…): Electron grants everything otherwise. */
@@ -18,8 +24,11 @@ function hardenSession(s: Session): void {
   s.setPermissionCheckHandler(() => false);
 }
 
-/** Permissions, webviews, new windows and the status window's CSP header, for every session and web contents. */
-export function hardenApp(rendererFile: string): void {
+/**
+ * Permissions, webviews and new windows, for every session and web contents. Our pages' CSP
+ * comes with them as a header from the anima-app: handler (app-protocol.ts).
+ */
+export function hardenApp(): void {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (e) => e.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
@@ -29,11 +38,4 @@ export function hardenApp(rendererFile: string): void {
   });
   hardenSession(session.defaultSession);
   hardenSession(session.fromPartition(DASHBOARD_PARTITION));
-  // The status window's CSP as a header too (the <meta> in index.html covers file: loads).
-  // Only on our renderer's document: a CSP on every response of the default session also hits
-  // DevTools (devtools://, which needs eval) and anything else loaded there.
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    if (!isRendererFile(details.url, rendererFile)) return callback({});
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
-  });
 }

@@ -1,8 +1,8 @@
 import { BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { eventChannel, type EventName, type EventPayloads } from '../../shared/ipc-contract';
-import { isRendererFile } from '../navigation';
+import { STATUS_PAGE_URL } from '../app-protocol';
 import { statusWindowOptions } from './window-options';
-import { openExternalVetted } from './security';
+import { isOwnPageSender, lockToPage } from './own-page';
 import type { AppPaths } from './app-paths';
 
 export type Section = EventPayloads['focus']['section'];
@@ -41,7 +41,7 @@ export class StatusWindow {
     }
     const win = new BrowserWindow(statusWindowOptions({ preload: this.paths.preloadFile, icon: this.paths.appIcon, title: `Anima Desktop: ${this.paths.home}` }));
     this.win = win;
-    this.lockToRenderer(win.webContents);
+    lockToPage(win.webContents, STATUS_PAGE_URL);
     win.once('ready-to-show', () => {
       win.show();
       if (section) this.send('focus', { section });
@@ -50,34 +50,11 @@ export class StatusWindow {
       this.win = null;
       this.onClosed();
     });
-    // loadURL of pathToFileURL, not loadFile: loadFile leaves a `%` in the path unescaped,
-    // and the URL the sender check reads back would no longer be a path.
-    void win.loadURL(this.paths.rendererUrl);
+    void win.loadURL(STATUS_PAGE_URL);
   }
 
-  /**
-   * Did this IPC request come from this window's own page? The sender must be this
-   * window's web contents and its top frame (not a frame inside it), showing our renderer
-   * file. Identities first: a URL alone can be spelled several ways.
-   */
+  /** Did this IPC request come from this window's own page (its main frame, our status page)? */
   isOwnSender(event: IpcMainInvokeEvent): boolean {
-    const wc = this.webContents;
-    const frame = event.senderFrame;
-    if (!wc || !frame || event.sender !== wc) return false;
-    // The frame by its ids, not by wrapper object: the main frame, not one inside it.
-    const main = wc.mainFrame;
-    return frame.processId === main.processId && frame.routingId === main.routingId && isRendererFile(frame.url, this.paths.rendererFile);
-  }
-
-  private lockToRenderer(wc: WebContents): void {
-    const file = this.paths.rendererFile;
-    wc.on('will-navigate', (e, url) => {
-      if (isRendererFile(url, file)) return;
-      e.preventDefault();
-      openExternalVetted(url);
-    });
-    wc.on('will-redirect', (e, url) => {
-      if (!isRendererFile(url, file)) e.preventDefault();
-    });
+    return isOwnPageSender(this.webContents, event, STATUS_PAGE_URL);
   }
 }

@@ -8,6 +8,12 @@ export interface TestHookDeps {
   state(): AppState;
   hasTray(): boolean;
   notifications(): NotificationSpec[];
+  /** The user's click on a notification shown (by its key); false when none was. */
+  clickNotification(key: string): boolean;
+  /** Links handed to the system browser, recorded instead (security.ts). */
+  externalOpened(): string[];
+  /** What the dashboard window shows: the page's URL, placeholder or dashboard, the bar's height. */
+  dashboard(): { open: boolean; showing: string; pageUrl: string | null; barHeight: number };
 }
 
 interface FlatItem {
@@ -24,8 +30,9 @@ function flat(items: TrayMenuItem[], prefix = ''): FlatItem[] {
 }
 
 /**
- * ANIMA_TEST_HOOKS=1 only: `globalThis.__animaTest` for the _electron suite, which can run
- * code in the main process but can't reach the tray or native menus.
+ * ANIMA_TEST_HOOKS=1 in an unpackaged app only (app-args.ts testHooksEnabled):
+ * `globalThis.__animaTest` for the _electron suite, which can run code in the main process
+ * but can't reach the tray, native menus, the OS's notifications or the system browser.
  */
 export function installTestHooks(d: TestHookDeps): void {
   (globalThis as Record<string, unknown>).__animaTest = {
@@ -39,5 +46,8 @@ export function installTestHooks(d: TestHookDeps): void {
     state: d.state,
     hasTray: d.hasTray,
     notifications: d.notifications,
+    clickNotification: d.clickNotification,
+    externalOpened: d.externalOpened,
+    dashboard: d.dashboard,
   };
 }

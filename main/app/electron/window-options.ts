@@ -1,4 +1,4 @@
-import type { BrowserWindowConstructorOptions } from 'electron';
+import type { BaseWindowConstructorOptions, BrowserWindowConstructorOptions, WebPreferences } from 'electron';
 
 /** The dashboard's own session: its cookies and storage never mix with the status window's. */
 export const DASHBOARD_PARTITION = 'persist:anima-dashboard';
@@ -32,8 +32,11 @@ export function statusWindowOptions(o: { preload: string; icon?: string; title?:
   };
 }
 
-/** The runtime's dashboard: a web page on loopback, so no preload at all and its own partition. */
-export function dashboardWindowOptions(o: { icon?: string; title?: string } = {}): BrowserWindowConstructorOptions {
+/**
+ * The dashboard window: a BaseWindow holding two views, the runtime's page and our update
+ * bar above it (dashboard-window.ts lays them out). The window itself shows no web page.
+ */
+export function dashboardWindowOptions(o: { icon?: string; title?: string } = {}): BaseWindowConstructorOptions {
   return {
     width: 1200,
     height: 820,
@@ -41,6 +44,19 @@ export function dashboardWindowOptions(o: { icon?: string; title?: string } = {}
     title: o.title ?? 'Anima Dashboard',
     ...(o.icon ? { icon: o.icon } : {}),
     autoHideMenuBar: true,
-    webPreferences: { ...locked, partition: DASHBOARD_PARTITION },
   };
+}
+
+/** The runtime's dashboard: a web page on loopback, so no preload at all and its own partition. */
+export function dashboardPagePreferences(): WebPreferences {
+  return { ...locked, partition: DASHBOARD_PARTITION };
+}
+
+/**
+ * The update bar: our page with its own preload, in the default session (where anima-app: is
+ * served), never the dashboard's. Not throttled: it keeps following an upgrade while it is
+ * zero pixels tall (nothing to say yet) or the window is in the background.
+ */
+export function barPreferences(o: { preload: string }): WebPreferences {
+  return { ...locked, preload: o.preload, backgroundThrottling: false };
 }
