@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { layout } from '../../main/core/home';
+import { embeddedUserAgent } from '../../main/shared/embedded';
 import { startWorld, type World } from '../helpers/world';
 import { waitFor } from '../helpers/reference-queue';
 import { expectRunningVerified, startAt, status, type Supervised } from './lib';
@@ -62,6 +63,10 @@ describe("the offer in the runtime's own dashboard", () => {
 
     const page = await http(h.port, '/');
     expect(page.body).toMatch(/Anima 1\.1\.0 is available \(you run 1\.0\.0\)/);
+    // In the desktop app's window, whose own bar shows the offer, the page leaves it out.
+    const embedded = await http(h.port, '/', { headers: { 'user-agent': embeddedUserAgent('Mozilla/5.0 Chrome/140', '0.1.0') } });
+    expect(embedded.body).not.toMatch(/is available/);
+    expect(embedded.body).not.toMatch(/anima-upgrade-token/);
     const token = /<meta name="anima-upgrade-token" content="([0-9a-f]+)">/.exec(page.body)![1];
     const ours = { host: `127.0.0.1:${h.port}`, origin: `http://127.0.0.1:${h.port}` };
     const upgrade = (headers: Record<string, string>) => http(h.port, '/api/anima/upgrade', { method: 'POST', headers, body: { version: '1.1.0' } });

@@ -1,8 +1,9 @@
-import { BaseWindow, WebContentsView, type Event, type IpcMainInvokeEvent, type WebContentsWillNavigateEventParams } from 'electron';
+import { app, BaseWindow, WebContentsView, type Event, type IpcMainInvokeEvent, type WebContentsWillNavigateEventParams } from 'electron';
 import type { SupervisorLink } from '../supervisor-link';
 import { dashboardNavigation, DashboardReloads, webIdentity } from '../dashboard-policy';
 import { dashboardUnavailableHtml, dataUrl } from '../dashboard-page';
 import { BAR_PAGE_URL } from '../app-protocol';
+import { embeddedUserAgent } from '../../shared/embedded';
 import { eventChannel, type EventName, type EventPayloads } from '../../shared/ipc-contract';
 import { barPreferences, dashboardPagePreferences, dashboardWindowOptions } from './window-options';
 import { openExternalVetted } from './security';
@@ -97,6 +98,8 @@ export class DashboardWindow {
     }
     const win = new BaseWindow(dashboardWindowOptions({ icon: this.paths.appIcon }));
     const page = new WebContentsView({ webPreferences: dashboardPagePreferences() });
+    // docs/control-protocol.md: a runtime may leave out its own offer here, where our bar shows it.
+    page.webContents.setUserAgent(embeddedUserAgent(page.webContents.getUserAgent(), app.getVersion()));
     const bar = new WebContentsView({ webPreferences: barPreferences({ preload: this.paths.barPreloadFile }) });
     // Added last, drawn on top: the bar is never under the page.
     win.contentView.addChildView(page);
