@@ -4,6 +4,7 @@ import { dashboardNavigation, DashboardReloads, webIdentity } from '../dashboard
 import { dashboardUnavailableHtml, dataUrl } from '../dashboard-page';
 import { BAR_PAGE_URL } from '../app-protocol';
 import { embeddedUserAgent } from '../../shared/embedded';
+import { loopbackDashboardUrl } from '../../shared/dashboard-url';
 import { eventChannel, type EventName, type EventPayloads } from '../../shared/ipc-contract';
 import { barPreferences, dashboardPagePreferences, dashboardWindowOptions } from './window-options';
 import { openExternalVetted } from './security';
@@ -38,7 +39,8 @@ export class DashboardWindow {
   ) {}
 
   private url(): string | null {
-    return this.link.state.status?.services.web.url ?? null;
+    // Rebuilt from its port: the window loads nothing but our loopback dashboard, whatever a status says.
+    return loopbackDashboardUrl(this.link.state.status?.services.web.url);
   }
 
   private alive(): BaseWindow | null {
