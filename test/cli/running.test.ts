@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { freePort, killHome, startWorld, type World } from '../helpers/world';
 import { buildRuntimePackage, buildTinyDep } from '../helpers/fixtures';
-import { waitFor } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 import { expectRunningVerified, json, output, status, type Supervised } from '../upgrade/lib';
 
 let world: World;

@@ -3,7 +3,6 @@
 // independent of that code, so that an audit does not share its bugs.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const FOLDERS = ['pending', 'inflight', 'done'] as const;
 type Folder = (typeof FOLDERS)[number];
@@ -97,24 +96,4 @@ export function problems(a: QueueAudit, enqueued: Array<{ id: string; steps: num
     if (missing.length) found.push(`incomplete: ${id} is done but step(s) ${missing.join(', ')} were never recorded`);
   }
   return found;
-}
-
-/** Polls fn until it returns something truthy; the error names `what` and the last failure. */
-export async function waitFor<T>(
-  fn: () => T | Promise<T>,
-  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<NonNullable<T>> {
-  const { timeoutMs = 10_000, intervalMs = 50, what = 'a condition' } = opts;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let failure = '';
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (err) {
-      failure = `; last attempt threw: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${failure}`);
-    await sleep(intervalMs);
-  }
 }

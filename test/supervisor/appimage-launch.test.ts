@@ -15,7 +15,7 @@ import { ControlClient } from '../../main/core/control-client';
 import { supervisorCommand } from '../../main/core/supervisor-process';
 import { layout } from '../../main/core/home';
 import { killHome, REPO } from '../helpers/world';
-import { waitFor } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 
 const tmp = mkdtempSync(join(tmpdir(), 'anima-appimage-'));
 const homes: string[] = [];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connectIfRunning } from '../../main/core/control-client';
 import { layout } from '../../main/core/home';
 import { startWorld, type World } from '../helpers/world';
-import { waitFor } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 import { expectRunningVerified, output, startAt, status, type Supervised } from '../upgrade/lib';
 
 let world: World;

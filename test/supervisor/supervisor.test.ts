@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceProcesses, startWorld, readJson, REPO, type World } from '../helpers/world';
-import { enqueue, audit, problems, waitFor } from '../helpers/reference-queue';
+import { enqueue, audit, problems } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 import { ControlClient } from '../../main/core/control-client';
 
 let world: World;

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld, type World } from '../helpers/world';
-import { waitFor } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 import { output, status } from '../upgrade/lib';
 
 let world: World;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../helpers/world';
 import { expectRunningVerified, json, output, pinAndCurrent, status, type Supervised } from './lib';
-import { waitFor } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 
 let world: World;
 beforeAll(async () => {

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI, startWorld, type World } from '../helpers/world';
-import { audit, enqueue, problems, waitFor } from '../helpers/reference-queue';
+import { audit, enqueue, problems } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 import { expectRunningVerified, output, pinAndCurrent, startAt, status, type Supervised } from './lib';
 import { UPGRADE_PHASES } from '../../main/supervisor/upgrade-phase';
 

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { layout } from '../../main/core/home';
 import { embeddedUserAgent } from '../../main/shared/embedded';
 import { startWorld, type World } from '../helpers/world';
-import { waitFor } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 import { expectRunningVerified, startAt, status, type Supervised } from './lib';
 
 let world: World;

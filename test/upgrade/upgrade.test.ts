@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { startWorld, type World } from '../helpers/world';
-import { audit, enqueue, problems, waitFor } from '../helpers/reference-queue';
+import { audit, enqueue, problems } from '../helpers/reference-queue';
+import { waitFor } from '../helpers/wait';
 import { expectRunningVerified, output, pinAndCurrent, startAt, status, type Supervised } from './lib';
 
 let world: World;
