@@ -1,10 +1,12 @@
 import type { InstallProgress, InstallResult } from '../core/installer';
 
 /**
- * What the supervisor asks of the registry worker, a short-lived child process: the
- * registry, pacote and npm's config are loaded there, for the task only, and never stay
- * in the supervisor's memory (it lives for weeks). The wire: the task as JSON on stdin;
- * NDJSON on fd 3 (`progress`, then `result` or `error`); fd 4 a lifeline the child watches.
+ * What the supervisor asks of the registry worker, a child process kept only while there
+ * is registry work (an operation's few tasks share it, then it goes): the registry, pacote
+ * and npm's config are loaded there and never stay in the supervisor's memory (it lives for
+ * weeks). The wire: tasks as NDJSON on stdin (`{id, context, task}`); NDJSON on fd 3 tagged
+ * with the task's id (`progress`, `note`, then `result` or `error`); fd 4 a lifeline the
+ * child watches.
  */
 export interface TaskContext {
   home: string;
@@ -28,13 +30,15 @@ export interface TaskResults {
   check: { ok: true };
 }
 
-export type TaskMessage =
+export type TaskMessage = { id: number } & (
   | { progress: InstallProgress }
   | { note: string }
   | { result: unknown }
-  | { error: { code: string; message: string; hint?: string; details?: Record<string, unknown>; exitCode?: number } };
+  | { error: { code: string; message: string; hint?: string; details?: Record<string, unknown>; exitCode?: number } }
+);
 
 export interface TaskRequest {
+  id: number;
   context: TaskContext;
   task: RegistryTask;
 }

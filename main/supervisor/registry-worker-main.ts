@@ -1,5 +1,5 @@
-// The registry worker (dist/registry-worker.cjs): one task from the supervisor, then exit.
-// See registry-task.ts for why it is a process of its own and how it talks.
+// The registry worker (dist/registry-worker.cjs): the supervisor's registry tasks, until
+// it closes our stdin. See registry-task.ts for why it is a process of its own and how it talks.
 import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { createContext } from '../core/context';
@@ -14,19 +14,19 @@ function send(msg: TaskMessage): void {
   writeSync(3, JSON.stringify(msg) + '\n');
 }
 
-function fail(e: unknown): never {
-  send({ error: isAnimaError(e) ? { code: e.code, message: redact(e.message), hint: e.hint && redact(e.hint), details: e.details, exitCode: e.exitCode } : { code: 'EWORKER', message: redact(messageOf(e)) } });
-  process.exit(1);
+function errorOf(e: unknown): Extract<TaskMessage, { error: unknown }>['error'] {
+  return isAnimaError(e) ? { code: e.code, message: redact(e.message), hint: e.hint && redact(e.hint), details: e.details, exitCode: e.exitCode } : { code: 'EWORKER', message: redact(messageOf(e)) };
 }
 
 async function run(req: TaskRequest): Promise<TaskResults[RegistryTask['task']]> {
   const ctx = createContext(req.context, process.env);
   const t = req.task;
+  const id = req.id;
   switch (t.task) {
     case 'install': {
       const spec = t.spec ?? (await channelVersion(ctx));
-      if (t.announce) send({ note: `Installing ${ctx.packageName}@${spec} (${ctx.channel}) from ${(await ctx.registry()).url}` });
-      return installVersion(ctx, spec, { activate: t.activate, protect: t.protect, onProgress: (progress) => send({ progress }) });
+      if (t.announce) send({ id, note: `Installing ${ctx.packageName}@${spec} (${ctx.channel}) from ${(await ctx.registry()).url}` });
+      return installVersion(ctx, spec, { activate: t.activate, protect: t.protect, onProgress: (progress) => send({ id, progress }) });
     }
     case 'target': {
       const registry = await ctx.registry();
@@ -43,13 +43,31 @@ async function run(req: TaskRequest): Promise<TaskResults[RegistryTask['task']]>
 const lifeline = new Socket({ fd: 4, readable: true, writable: false });
 lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
 lifeline.unref();
-process.on('uncaughtException', fail);
-
-let input = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (d: string) => (input += d)).on('end', () => {
-  run(JSON.parse(input) as TaskRequest).then((result) => {
-    send({ result });
-    process.exit(0);
-  }, fail);
+// make-fetch-happen can emit an error with no listener (a chunked tarball's EINTEGRITY):
+// every task in flight gets it as its answer, then the process goes.
+const inFlight = new Set<number>();
+process.on('uncaughtException', (e) => {
+  for (const id of inFlight) send({ id, error: errorOf(e) });
+  process.exit(1);
 });
+
+let buffer = '';
+process.stdin.setEncoding('utf8');
+process.stdin
+  .on('data', (d: string) => {
+    buffer += d;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const req = JSON.parse(buffer.slice(0, nl)) as TaskRequest;
+      buffer = buffer.slice(nl + 1);
+      inFlight.add(req.id);
+      run(req)
+        .then(
+          (result) => send({ id: req.id, result }),
+          (e: unknown) => send({ id: req.id, error: errorOf(e) }),
+        )
+        .finally(() => inFlight.delete(req.id));
+    }
+  })
+  // The supervisor is done with us.
+  .on('end', () => process.exit(0));

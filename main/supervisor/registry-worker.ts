@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnimaError } from '../core/errors';
@@ -14,58 +14,116 @@ function workerEntry(): string {
   return entry;
 }
 
+interface Pending {
+  task: string;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  onProgress?: (p: InstallProgress) => void;
+  onNote?: (message: string) => void;
+}
+
+export interface TaskOptions {
+  onProgress?: (p: InstallProgress) => void;
+  onNote?: (message: string) => void;
+  /** The operation's cancel: it ends the worker, and with it the task. */
+  signal?: AbortSignal;
+}
+
 /**
- * Runs one registry task in a child process and relays its progress. A cancel (the
- * operation's signal) ends the child: nothing it did is activated before it reports.
+ * The registry worker as the supervisor sees it: started for the first task, shared by
+ * the tasks that follow (an upgrade resolves, then installs: one start-up, one load of
+ * pacote), and let go a few seconds after the last, so that nothing of it stays.
  */
-export function runRegistryTask<T extends RegistryTask>(
-  context: TaskContext,
-  task: T,
-  o: { env: NodeJS.ProcessEnv; onProgress?: (p: InstallProgress) => void; onNote?: (message: string) => void; signal?: AbortSignal },
-): Promise<TaskResults[T['task']]> {
-  const node = nodeCommand();
-  const child = spawn(node.command, [workerEntry()], {
-    env: { ...o.env, ...node.env },
-    stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
-  let buffer = '';
-  let stderr = '';
-  let outcome: { result: unknown } | { error: NonNullable<Extract<TaskMessage, { error: unknown }>['error']> } | null = null;
-  child.stdio[3]!.on('data', (d: Buffer) => {
-    buffer += d.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let msg: TaskMessage;
-      try {
-        msg = JSON.parse(line) as TaskMessage;
-      } catch {
-        continue;
-      }
-      if ('progress' in msg) o.onProgress?.(msg.progress);
-      else if ('note' in msg) o.onNote?.(msg.note);
-      else outcome = msg;
-    }
-  });
-  child.stdio[4]!.on('data', () => {}).on('error', () => {});
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
-  child.stdin!.on('error', () => {});
-  child.stdin!.end(JSON.stringify({ context, task }));
-  const onAbort = () => child.kill('SIGKILL');
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
+export class RegistryWorker {
+  private child: ChildProcess | null = null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private idle: NodeJS.Timeout | undefined;
+  private cancelling = false;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly keepAliveMs = 3000,
+  ) {}
+
+  run<T extends RegistryTask>(context: TaskContext, task: T, o: TaskOptions = {}): Promise<TaskResults[T['task']]> {
+    if (o.signal?.aborted) return Promise.reject(cancelled(`the registry task "${task.task}" was to start`));
+    clearTimeout(this.idle);
+    const child = this.ensure();
+    const id = this.nextId++;
+    const onAbort = () => this.kill(true);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    return new Promise<TaskResults[T['task']]>((resolve, reject) => {
+      this.pending.set(id, { task: task.task, resolve: resolve as (v: unknown) => void, reject, onProgress: o.onProgress, onNote: o.onNote });
+      child.stdin!.write(JSON.stringify({ id, context, task }) + '\n');
+    }).finally(() => {
       o.signal?.removeEventListener('abort', onAbort);
-      if (o.signal?.aborted) return reject(cancelled(`the registry task "${task.task}" ran`));
-      if (outcome && 'result' in outcome && code === 0) return resolve(outcome.result as TaskResults[T['task']]);
-      if (outcome && 'error' in outcome) {
-        const e = outcome.error;
-        return reject(new AnimaError(e.code, e.message, { hint: e.hint, details: e.details, exitCode: e.exitCode === 2 ? 2 : 1 }));
+      if (this.pending.size === 0) {
+        this.idle = setTimeout(() => this.child?.stdin?.end(), this.keepAliveMs);
+        this.idle.unref();
       }
-      reject(new AnimaError('EWORKER', `The registry worker exited with ${signal ?? `code ${code}`} during "${task.task}": ${stderr.trim() || 'no message'}`));
     });
-  });
+  }
+
+  dispose(): void {
+    clearTimeout(this.idle);
+    this.kill(false);
+  }
+
+  private ensure(): ChildProcess {
+    if (this.child) return this.child;
+    const node = nodeCommand();
+    const child = spawn(node.command, [workerEntry()], {
+      env: { ...this.env, ...node.env },
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    this.child = child;
+    this.cancelling = false;
+    let buffer = '';
+    let stderr = '';
+    child.stdio[3]!.on('data', (d: Buffer) => {
+      buffer += d.toString('utf8');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        let msg: TaskMessage;
+        try {
+          msg = JSON.parse(line) as TaskMessage;
+        } catch {
+          continue;
+        }
+        const p = this.pending.get(msg.id);
+        if (!p) continue;
+        if ('progress' in msg) p.onProgress?.(msg.progress);
+        else if ('note' in msg) p.onNote?.(msg.note);
+        else {
+          this.pending.delete(msg.id);
+          if ('result' in msg) p.resolve(msg.result);
+          else p.reject(new AnimaError(msg.error.code, msg.error.message, { hint: msg.error.hint, details: msg.error.details, exitCode: msg.error.exitCode === 2 ? 2 : 1 }));
+        }
+      }
+    });
+    // Read (nothing ever comes) so that its exit ends it and 'close' can fire.
+    child.stdio[4]!.on('data', () => {}).on('error', () => {});
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
+    child.stdin!.on('error', () => {});
+    const gone = (why: string) => {
+      if (this.child === child) this.child = null;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(this.cancelling ? cancelled(`the registry task "${p.task}" ran`) : new AnimaError('EWORKER', `The registry worker ${why} during "${p.task}": ${stderr.trim() || 'no message'}`));
+      }
+    };
+    child.once('error', (e) => gone(`could not start (${e.message})`));
+    child.once('close', (code, signal) => gone(`exited with ${signal ?? `code ${code}`}`));
+    return child;
+  }
+
+  private kill(cancel: boolean): void {
+    if (!this.child) return;
+    this.cancelling = cancel;
+    this.child.kill('SIGKILL');
+  }
 }

@@ -17,7 +17,7 @@ import { recoverUpgrade, upgrade, type UpgradeHost, type UpgradeParams } from '.
 import type { UpgradePhase } from './upgrade-phase';
 import { adoptServices, readInterrupted, type Interrupted } from './recovery';
 import { ensureRuntime } from './ensure-runtime';
-import { runRegistryTask } from './registry-worker';
+import { RegistryWorker } from './registry-worker';
 import type { RegistryTask, TaskContext, TaskResults } from './registry-task';
 import { describeInstallProgress } from '../core/installer';
 
@@ -45,6 +45,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   private lastOverrides: Omit<TaskContext, 'home'> = {};
   private readonly auto: AutoUpgrader;
   private readonly vitalsSampler: VitalsSampler;
+  private readonly registry: RegistryWorker;
   /** Whether a window watches (a subscribed client): set by the control server's owner. */
   watched: () => boolean = () => false;
   /** The operation a killed predecessor left in its journal, until it is settled. */
@@ -54,6 +55,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   constructor(private readonly opts: SupervisorOptions) {
     super();
     this.lastContext = startingContext(opts);
+    this.registry = new RegistryWorker(opts.env);
     const paths = this.lastContext.paths;
     this.ops = new OperationRunner({ lock: paths.lock, journal: paths.operation }, () => this.emitState(), opts.env.ANIMA_TEST_HOLD_STEP);
     this.services = new Services({
@@ -75,7 +77,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       context: () => this.contextFor({}),
       runningVersion: () => this.services.runningVersion,
       emitState: () => this.emitState(),
-      check: (timeoutMs) => runRegistryTask({ home: opts.home }, { task: 'check', timeoutMs }, { env: opts.env }).then(() => {}),
+      check: (timeoutMs) => this.registry.run({ home: opts.home }, { task: 'check', timeoutMs }).then(() => {}),
     });
     this.auto = new AutoUpgrader({
       context: () => createContext({ home: opts.home }, opts.env),
@@ -117,8 +119,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   /** Registry work in the short-lived registry worker, for the context of the last contextFor; a cancel ends it. */
   registryTask<T extends RegistryTask>(task: T): Promise<TaskResults[T['task']]> {
-    return runRegistryTask({ home: this.opts.home, ...this.lastOverrides }, task, {
-      env: this.opts.env,
+    return this.registry.run({ home: this.opts.home, ...this.lastOverrides }, task, {
       onProgress: (p) => this.progress(p.step, describeInstallProgress(p), { ...p }),
       onNote: (message) => this.progress('installing', message),
       signal: this.ops.signal,
@@ -257,8 +258,9 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       this.lastUpgrade = { from, to: o.version ?? null, ok: o.ok, message: o.message, at: new Date().toISOString() };
       return o;
     } finally {
-      // Briefly: a registry that went away since must not hold up the outcome.
-      await this.checkUpdates({ timeoutMs: 5000 }).catch(() => {});
+      // The offer is decided against what runs, so it is right at once; a fresh look at the
+      // registry follows in the background rather than holding up the outcome.
+      void this.checkUpdates({ timeoutMs: 5000 }).catch(() => {});
     }
   }
 
@@ -355,6 +357,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   dispose(): void {
     this.auto.dispose();
+    this.registry.dispose();
     this.vitalsSampler.dispose();
     this.services.dispose();
   }

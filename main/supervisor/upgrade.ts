@@ -125,7 +125,8 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
       installed = await host.registryTask({ task: 'install', spec: target, activate: false });
     } catch (e) {
       const failure = describeFailure(e, ctx);
-      recordFailedUpgrade(ctx, { version: target, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
+      // A cancel says nothing about the version: it stays offered.
+      if (failure.check !== 'cancelled') recordFailedUpgrade(ctx, { version: target, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });
       const still = wasRunning ? await host.verifyNow(ctx, from!) : null;
       host.progress('failed', `Upgrade to ${target} failed before anything was stopped: ${failure.detail}`);
       return {
