@@ -15,6 +15,8 @@ import { scrubbedEnv } from './child-env';
 import { redactError, redactUrl } from './redact';
 import { nodeCommand } from './supervisor-process';
 import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
+import { storeDir } from './package-store';
+import type { ReifyInput, ReifyPhase, StoreStats } from './reify-child';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
   type InstallRecord,
@@ -101,7 +103,7 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
   try {
     await download(registry, resolved, stage, progress);
     progress({ step: 'installing-dependencies', version: resolved.version });
-    await installDependencies(registry, packageName, stage);
+    const store = await installDependencies(registry, packageName, stage, storeDir(paths), progress);
     progress({ step: 'validating', version: resolved.version });
     checkInstalledFiles(stage, decl);
     const record: InstallRecord = {
@@ -112,6 +114,7 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
       resolved: redactUrl(resolved.resolved),
       registry: registry.url,
       installedAt: new Date().toISOString(),
+      ...(store ? { store } : {}),
     };
     writeJsonAtomic(join(stage, INSTALL_MARKER), record);
     const dest = paths.version(resolved.version);
@@ -151,7 +154,7 @@ export function describeInstallProgress(p: InstallProgress): string {
     case 'downloading':
       return `Downloading ${p.version}: ${formatBytes(p.bytes ?? 0)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`;
     case 'installing-dependencies':
-      return `Installing the dependencies of ${p.version}`;
+      return `Installing the dependencies of ${p.version}${p.message ? `: ${p.message}` : ''}`;
     case 'validating':
       return `Checking ${p.version} against the runtime contract`;
     case 'activating':
@@ -249,16 +252,18 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
  * hidden while Arborist builds its tree (it would otherwise resolve them, and fail
  * on unpublished ones), and a shipped npm-shrinkwrap.json is also offered as
  * package-lock.json (Arborist 10 no longer reads shrinkwraps). The package's own
- * files are restored byte for byte afterwards.
+ * files are restored byte for byte afterwards. What the home's package store already
+ * holds is linked rather than unpacked again, and what it lacks is added to it
+ * (reify-child.ts, package-store.ts).
  */
-async function installDependencies(registry: RegistryTarget, packageName: string, dir: string): Promise<void> {
+async function installDependencies(registry: RegistryTarget, packageName: string, dir: string, store: string, progress: (p: InstallProgress) => void): Promise<StoreStats | null> {
   const pkgFile = join(dir, 'package.json');
   const original = readFileSync(pkgFile);
   const pkg = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
   const hasDeps = ['dependencies', 'optionalDependencies', 'peerDependencies'].some(
     (k) => pkg[k] && Object.keys(pkg[k] as object).length > 0,
   );
-  if (!hasDeps) return;
+  if (!hasDeps) return null;
   const shrinkwrap = join(dir, 'npm-shrinkwrap.json');
   const lock = join(dir, 'package-lock.json');
   const addedLock = existsSync(shrinkwrap) && !existsSync(lock);
@@ -268,7 +273,9 @@ async function installDependencies(registry: RegistryTarget, packageName: string
       writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
     }
     if (addedLock) copyFileSync(shrinkwrap, lock);
-    await reifyInChild(dependencyOptions(registry), dir);
+    return await reifyInChild(dependencyOptions(registry), dir, store, (p) =>
+      progress({ step: 'installing-dependencies', version: pkg.version as string, message: p.phase === 'seeded' ? `${p.count} packages linked from the store` : 'adding the new packages to the store' }),
+    );
   } catch (e) {
     redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
@@ -288,16 +295,16 @@ async function installDependencies(registry: RegistryTarget, packageName: string
 }
 
 /**
- * Arborist in a child process whose environment is the services' allowlist. Dependencies'
- * install scripts run as npm runs them, but @npmcli/run-script hands them
+ * Arborist in a child process (reify-child.ts) whose environment is the services' allowlist.
+ * Dependencies' install scripts run as npm runs them, but @npmcli/run-script hands them
  * `{ ...process.env }` of whoever runs Arborist: in the CLI or the supervisor that holds
  * the user's tokens, npm_config_* with registry passwords, proxy credentials. The npm
  * options (credentials keyed per registry included) travel on stdin, never in the
  * environment or the command line, which other local users can read.
  */
-function reifyInChild(options: Record<string, unknown>, dir: string): Promise<void> {
+function reifyInChild(options: Record<string, unknown>, dir: string, store: string | null, onPhase: (p: ReifyPhase) => void): Promise<StoreStats> {
   const node = nodeCommand();
-  const child = spawn(node.command, ['-e', REIFY_CHILD], {
+  const child = spawn(node.command, [reifyChildScript()], {
     env: { ...scrubbedEnv(process.env), ...node.env },
     // fd 4 is a lifeline, never written: it closes when we die (even by SIGKILL), and the child
     // then stops rather than go on writing into a staging folder the next install sweeps.
@@ -306,50 +313,40 @@ function reifyInChild(options: Record<string, unknown>, dir: string): Promise<vo
   });
   // Read (nothing ever comes) so that the child's exit ends it and 'close' can fire.
   child.stdio[4]!.on('data', () => {}).on('error', () => {});
-  let result = '';
+  let answer: { stats?: StoreStats; error?: { message?: string } } = {};
   let stderr = '';
-  child.stdio[3]!.on('data', (d) => (result += d));
+  let pending = '';
+  child.stdio[3]!.on('data', (d) => {
+    const lines = (pending + d).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      try {
+        const msg = JSON.parse(line);
+        if ('phase' in msg) onPhase(msg as ReifyPhase);
+        else answer = msg;
+      } catch {
+        // not ours: said below if the child fails
+      }
+    }
+  });
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  child.stdin!.end(JSON.stringify({ arborist: createRequire(__filename).resolve('@npmcli/arborist'), options: { ...options, path: dir, audit: false, fund: false } }));
+  const req = createRequire(__filename);
+  const input: ReifyInput = { arborist: req.resolve('@npmcli/arborist'), pacote: req.resolve('pacote'), options: { ...options, path: dir, audit: false, fund: false }, store };
+  child.stdin!.end(JSON.stringify(input));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
-      if (code === 0) return resolve();
-      let err: { message?: string } | undefined;
-      try {
-        err = JSON.parse(result).error;
-      } catch {
-        err = undefined;
-      }
+      if (code === 0 && answer.stats) return resolve(answer.stats);
+      const err = answer.error;
       reject(Object.assign(new Error(err?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), err ?? {}));
     });
   });
 }
 
-// Runs in the child: read the options, reify like `npm install --omit=dev`, report a failure's
-// code and message (and the package a 404 was about) as JSON on fd 3.
-const REIFY_CHILD = `
-const report = (e) => {
-  const { message, code, pkgid, statusCode, type, errno } = e || {};
-  require('node:fs').writeSync(3, JSON.stringify({ error: { message: String(message), code, pkgid, statusCode, type, errno } }));
-  process.exit(1);
-};
-// make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
-// (a chunked tarball): in this throwaway process that is the answer, not a crash.
-process.on('uncaughtException', report);
-// Our parent is gone (killed mid-install): stop at once; its staging folder is swept next time.
-const lifeline = new (require('node:net').Socket)({ fd: 4, readable: true, writable: false });
-lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
-lifeline.unref();
-let input = '';
-process.stdin.on('data', (d) => (input += d)).on('end', async () => {
-  const { arborist, options } = JSON.parse(input);
-  try {
-    const Arborist = require(arborist);
-    await new Arborist(options).reify({ omit: ['dev'], save: false, audit: false, fund: false });
-    process.exit(0);
-  } catch (e) {
-    report(e);
-  }
-});
-`;
+/** dist/reify-child.cjs, beside the bundle that runs (dist/ for the CLI and the supervisor, dist/app/ for the app). */
+function reifyChildScript(): string {
+  const candidates = [join(__dirname, 'reify-child.cjs'), join(__dirname, '..', 'reify-child.cjs')];
+  const found = candidates.find((f) => existsSync(f));
+  if (!found) throw new AnimaError('EINSTALLER', `The dependency installer (reify-child.cjs) is missing beside ${__dirname}`, { hint: 'Run `npm run build`.' });
+  return found;
+}

@@ -1,0 +1,227 @@
+// The dependency installer's child process (dist/reify-child.cjs, started by installer.ts):
+// Arborist's reify, like `npm install --omit=dev`, in an environment reduced to the
+// services' allowlist, with the home's package store around it:
+//
+// 1. seed: every package of the planned tree whose tarball is already in the store is laid
+//    out in the staging folder as links to the store's files, its bins linked, and listed in
+//    a hidden lockfile (node_modules/.package-lock.json, npm's record of what is on disk), so
+//    Arborist's diff finds it in place and neither reads nor unpacks it again;
+// 2. reify: Arborist fetches and unpacks the rest and runs their install scripts; if any
+//    script is about to run, every seeded package gets its own copies first, since a script
+//    may write anywhere in the tree;
+// 3. store: every package that runs no install code and is not in the store yet is unpacked
+//    from its tarball, checked against its integrity, into the store (read-only); each
+//    package folder whose bytes equal its store entry then becomes links to it.
+//
+// A failure is reported as JSON on fd 3; fd 4 is a lifeline that ends with the parent.
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, normalize, relative } from 'node:path';
+import { Socket } from 'node:net';
+import { entryName, linkEntry, packageFiles, relink, sameFiles, seal, shareable, tempEntry, unshare } from './package-store';
+
+export interface ReifyInput {
+  arborist: string;
+  pacote: string;
+  options: Record<string, unknown> & { path: string };
+  /** The home's package store; null installs without one. */
+  store: string | null;
+}
+
+export interface StoreStats {
+  /** Packages laid out from the store before Arborist ran. */
+  seeded: number;
+  /** Seeded packages given their own copies because install scripts ran. */
+  unshared: number;
+  /** Entries added to the store. */
+  stored: number;
+  /** Packages Arborist unpacked that now link to the store. */
+  linked: number;
+  /** Packages that keep their own files (install code, bytes that differ from the tarball). */
+  own: number;
+}
+
+export type ReifyPhase = { phase: 'seeded'; count: number } | { phase: 'storing' };
+
+// The parts of Arborist's Node this uses.
+interface ArbNode {
+  location: string;
+  path: string;
+  parent: ArbNode | null;
+  isLink: boolean;
+  inBundle: boolean;
+  integrity: string | null;
+  packageName: string;
+  version: string;
+  package: Record<string, any>;
+  binPaths: string[];
+  inventory: Map<string, ArbNode>;
+}
+
+interface LockEntry {
+  resolved?: string;
+  integrity?: string;
+  link?: boolean;
+  inBundle?: boolean;
+}
+
+/** One JSON line on fd 3: a phase reached (for progress), then the stats or the error. */
+const say = (line: Record<string, unknown>) => writeSync(3, `${JSON.stringify(line)}\n`);
+
+const report = (e: unknown): never => {
+  const { message, code, pkgid, statusCode, type, errno } = (e ?? {}) as Record<string, unknown>;
+  say({ error: { message: String(message), code, pkgid, statusCode, type, errno } });
+  process.exit(1);
+};
+
+function readJson(file: string): Record<string, any> | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** The files a package's bins point at, relative to its folder. */
+function binFiles(pkg: Record<string, any>, normalizeBin: (p: object) => { bin?: Record<string, string> }): string[] {
+  return Object.values(normalizeBin({ ...pkg }).bin ?? {}).map((b) => normalize(b));
+}
+
+export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = () => {}): Promise<StoreStats> {
+  const req = createRequire(input.arborist);
+  const Arborist = req(input.arborist);
+  const normalizeBin = req('npm-normalize-package-bin');
+  const stage = input.options.path;
+  const arb = new Arborist({ ...input.options, audit: false, fund: false });
+  const reifyOptions = { omit: ['dev'], save: false, audit: false, fund: false };
+  const stats: StoreStats = { seeded: 0, unshared: 0, stored: 0, linked: 0, own: 0 };
+  const store = input.store;
+  // Hard links make every file of an entry one file; on Windows npm's bins are shims, not links: no store there.
+  if (!store || process.platform === 'win32') {
+    await arb.reify(reifyOptions);
+    return stats;
+  }
+  mkdirSync(store, { recursive: true });
+
+  const seeded = new Map<string, ArbNode>();
+  await arb.buildIdealTree(reifyOptions);
+  const ideal = arb.idealTree as ArbNode;
+  const nodes = [...ideal.inventory.values()].sort((a, b) => a.location.split('/').length - b.location.split('/').length);
+  for (const node of nodes) {
+    if (!node.parent || node.isLink || node.inBundle) continue;
+    // A folder the hidden lockfile doesn't list makes Arborist distrust it all: seed a nested package only inside a seeded one.
+    if (node.parent !== ideal && !seeded.has(node.parent.location)) continue;
+    const name = entryName(node.integrity);
+    if (!name) continue;
+    const entry = join(store, name);
+    const pkg = readJson(join(entry, 'package.json'));
+    if (!pkg || pkg.name !== node.packageName || pkg.version !== node.version) continue;
+    const files = packageFiles(entry);
+    if (!files) continue;
+    linkEntry(entry, files, node.path);
+    const targets = Object.values(normalizeBin({ ...node.package }).bin ?? {}) as string[];
+    node.binPaths.forEach((link, i) => {
+      if (!targets[i] || existsSync(link)) return;
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(relative(dirname(link), join(node.path, targets[i])), link);
+    });
+    seeded.set(node.location, node);
+  }
+  stats.seeded = seeded.size;
+  phase({ phase: 'seeded', count: seeded.size });
+  if (seeded.size) {
+    const Shrinkwrap = req(join(dirname(input.arborist), 'shrinkwrap.js'));
+    const packages: Record<string, unknown> = {};
+    for (const [loc, node] of seeded) packages[loc] = Shrinkwrap.metaFromNode(node, stage);
+    // Written after every seeded folder: Arborist trusts it only if it is the newest thing in node_modules.
+    writeFileSync(join(stage, 'node_modules', '.package-lock.json'), JSON.stringify({ name: ideal.packageName, version: ideal.version, lockfileVersion: 3, requires: true, packages }, null, 2));
+
+    const rebuild = arb.rebuild.bind(arb);
+    arb.rebuild = async (o: { nodes?: ArbNode[] } = {}) => {
+      if (scriptsWillRun(arb, o.nodes ?? [])) {
+        for (const node of seeded.values()) if (unshare(node.path)) stats.unshared++;
+        seeded.clear();
+      }
+      return rebuild(o);
+    };
+  }
+
+  await arb.reify(reifyOptions);
+
+  const lockFile = join(stage, 'node_modules', '.package-lock.json');
+  const lock = readJson(lockFile);
+  const pacote = req(input.pacote);
+  phase({ phase: 'storing' });
+  for (const [loc, e] of Object.entries((lock?.packages ?? {}) as Record<string, LockEntry>)) {
+    if (!loc || e.link || e.inBundle || !e.resolved) continue;
+    const name = entryName(e.integrity);
+    const dir = join(stage, loc);
+    if (!name || !existsSync(dir)) continue;
+    // Seeded and still linked (Arborist found it in place); had Arborist unpacked it anyway, it is handled like any other.
+    if (seeded.has(loc) && lstatSync(join(dir, 'package.json')).nlink > 1) continue;
+    if (!shareable(dir)) {
+      stats.own++;
+      continue;
+    }
+    const entry = join(store, name);
+    if (!existsSync(entry)) {
+      const tmp = tempEntry(store, name);
+      // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
+      await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
+      const files = shareable(tmp) ? packageFiles(tmp) : null;
+      const pkg = readJson(join(tmp, 'package.json'));
+      const bins = pkg ? binFiles(pkg, normalizeBin) : [];
+      // bin-links rewrites a CRLF shebang line in place: such a bin differs from its tarball, so it is not shared.
+      if (!files || !pkg || bins.some((b) => !files.includes(b) || /^#![^\n]*\r/.test(readFileSync(join(tmp, b), 'latin1').slice(0, 256)))) {
+        rmSync(tmp, { recursive: true, force: true });
+        stats.own++;
+        continue;
+      }
+      seal(tmp, files, bins);
+      renameSync(tmp, entry);
+      stats.stored++;
+    }
+    if (sameFiles(dir, entry)) {
+      relink(entry, packageFiles(entry)!, dir);
+      stats.linked++;
+    } else stats.own++;
+  }
+  // Relinking touched package folders: npm's record of the tree must stay the newest thing in node_modules.
+  if (lock) {
+    const now = new Date();
+    utimesSync(lockFile, now, now);
+  }
+  return stats;
+}
+
+/** Will the build about to run execute code of a package (or the root's dependencies scripts)? */
+function scriptsWillRun(arb: { options: Record<string, unknown>; idealTree?: ArbNode | null; actualTree?: ArbNode | null }, nodes: ArbNode[]): boolean {
+  if (arb.options.ignoreScripts) return false;
+  const rootPkg = (arb.idealTree ?? arb.actualTree)?.package ?? {};
+  if (['predependencies', 'dependencies', 'postdependencies'].some((s) => rootPkg.scripts?.[s])) return true;
+  return nodes.some((n) => n.isLink || !shareable(n.path));
+}
+
+function main(): void {
+  // make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
+  // (a chunked tarball): in this throwaway process that is the answer, not a crash.
+  process.on('uncaughtException', report);
+  // Our parent is gone (killed mid-install): stop at once; its staging folder is swept next time.
+  const lifeline = new Socket({ fd: 4, readable: true, writable: false });
+  lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
+  lifeline.unref();
+  let input = '';
+  process.stdin
+    .on('data', (d) => (input += d))
+    .on('end', () => {
+      reify(JSON.parse(input) as ReifyInput, say).then(
+        (stats) => {
+          say({ stats });
+          process.exit(0);
+        },
+        report,
+      );
+    });
+}
+
+if (require.main === module) main();
