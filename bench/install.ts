@@ -46,7 +46,7 @@ function readPkg(dir: string): Record<string, any> {
  * installed in this checkout. Refuses what would make the comparison unfair or
  * fail offline: install scripts, optional dependencies, pre-releases.
  */
-function dependencyClosure(roots: string[]): LocalPkg[] {
+export function dependencyClosure(roots: string[]): LocalPkg[] {
   const seen = new Map<string, LocalPkg>();
   const queue: string[] = roots.map((r) => {
     const d = resolvePkgDir(REPO, r);
@@ -107,7 +107,7 @@ interface Timed {
 }
 
 /** Runs a child to completion and times it; a failure aborts the bench with the child's output. */
-function timedRun(label: string, command: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<Timed> {
+export function timedRun(label: string, command: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
