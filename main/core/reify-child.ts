@@ -152,40 +152,49 @@ export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = 
   const lock = readJson(lockFile);
   const pacote = req(input.pacote);
   phase({ phase: 'storing' });
-  for (const [loc, e] of Object.entries((lock?.packages ?? {}) as Record<string, LockEntry>)) {
-    if (!loc || e.link || e.inBundle || !e.resolved) continue;
+  // Each entry is unpacked once, however many folders hold that package; unpacking runs a few at a time, as Arborist's does.
+  const entries = new Map<string, Promise<boolean>>();
+  const addEntry = async (name: string, e: LockEntry): Promise<boolean> => {
+    const entry = join(store, name);
+    if (existsSync(entry)) return true;
+    const tmp = tempEntry(store, name);
+    // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
+    await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
+    const files = shareable(tmp) ? packageFiles(tmp) : null;
+    const pkg = readJson(join(tmp, 'package.json'));
+    const bins = pkg ? binFiles(pkg, normalizeBin) : [];
+    // bin-links rewrites a CRLF shebang line in place: such a bin differs from its tarball, so it is not shared.
+    if (!files || !pkg || bins.some((b) => !files.includes(b) || /^#![^\n]*\r/.test(readFileSync(join(tmp, b), 'latin1').slice(0, 256)))) {
+      rmSync(tmp, { recursive: true, force: true });
+      return false;
+    }
+    seal(tmp, files, bins);
+    renameSync(tmp, entry);
+    stats.stored++;
+    return true;
+  };
+  const store1 = async (loc: string, e: LockEntry): Promise<void> => {
+    if (!loc || e.link || e.inBundle || !e.resolved) return;
     const name = entryName(e.integrity);
     const dir = join(stage, loc);
-    if (!name || !existsSync(dir)) continue;
+    if (!name || !existsSync(dir)) return;
     // Seeded and still linked (Arborist found it in place); had Arborist unpacked it anyway, it is handled like any other.
-    if (seeded.has(loc) && lstatSync(join(dir, 'package.json')).nlink > 1) continue;
+    if (seeded.has(loc) && lstatSync(join(dir, 'package.json')).nlink > 1) return;
     if (!shareable(dir)) {
       stats.own++;
-      continue;
+      return;
     }
+    if (!entries.has(name)) entries.set(name, addEntry(name, e));
     const entry = join(store, name);
-    if (!existsSync(entry)) {
-      const tmp = tempEntry(store, name);
-      // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
-      await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
-      const files = shareable(tmp) ? packageFiles(tmp) : null;
-      const pkg = readJson(join(tmp, 'package.json'));
-      const bins = pkg ? binFiles(pkg, normalizeBin) : [];
-      // bin-links rewrites a CRLF shebang line in place: such a bin differs from its tarball, so it is not shared.
-      if (!files || !pkg || bins.some((b) => !files.includes(b) || /^#![^\n]*\r/.test(readFileSync(join(tmp, b), 'latin1').slice(0, 256)))) {
-        rmSync(tmp, { recursive: true, force: true });
-        stats.own++;
-        continue;
-      }
-      seal(tmp, files, bins);
-      renameSync(tmp, entry);
-      stats.stored++;
-    }
-    if (sameFiles(dir, entry)) {
+    if ((await entries.get(name)) && sameFiles(dir, entry)) {
       relink(entry, packageFiles(entry)!, dir);
       stats.linked++;
     } else stats.own++;
-  }
+  };
+  const queue = Object.entries((lock?.packages ?? {}) as Record<string, LockEntry>);
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await store1(...next);
+  }));
   // Relinking touched package folders: npm's record of the tree must stay the newest thing in node_modules.
   if (lock) {
     const now = new Date();
