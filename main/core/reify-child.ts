@@ -121,9 +121,14 @@ export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = 
     linkEntry(entry, files, node.path);
     const targets = Object.values(normalizeBin({ ...node.package }).bin ?? {}) as string[];
     node.binPaths.forEach((link, i) => {
-      if (!targets[i] || existsSync(link)) return;
+      if (!targets[i]) return;
       mkdirSync(dirname(link), { recursive: true });
-      symlinkSync(relative(dirname(link), join(node.path, targets[i])), link);
+      try {
+        symlinkSync(relative(dirname(link), join(node.path, targets[i])), link);
+      } catch (e) {
+        // Two packages with one bin name: the first keeps it (Arborist decides for what it unpacks itself).
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
     });
     seeded.set(node.location, node);
   }
@@ -158,8 +163,14 @@ export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = 
     const entry = join(store, name);
     if (existsSync(entry)) return true;
     const tmp = tempEntry(store, name);
-    // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
-    await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
+    try {
+      // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
+      await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
+    } catch {
+      // The install is complete without the store: this package keeps its own files, and the next install tries again.
+      rmSync(tmp, { recursive: true, force: true });
+      return false;
+    }
     const files = shareable(tmp) ? packageFiles(tmp) : null;
     const pkg = readJson(join(tmp, 'package.json'));
     const bins = pkg ? binFiles(pkg, normalizeBin) : [];
