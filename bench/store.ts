@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { CLI, REPO, startWorld, type World } from '../test/helpers/world';
+import { CLI, REPO, type World } from '../test/helpers/world';
 import { buildRuntimePackage } from '../test/helpers/fixtures';
-import { dependencyClosure, timedRun } from './install';
+import { dependencyClosure, inParallel, interleavedRounds, readPkg, timedRun } from './install';
+import { benchWorld } from './proc';
 import { median, type Table } from './table';
 
 export const title = 'Store: next version beside the current one vs npm and pnpm';
@@ -21,17 +22,6 @@ const RUNTIME = '@meetquinn/animactl';
 const CURRENT = '2.0.0';
 const NEXT = '2.1.0';
 const PNPM = 'pnpm@12.4.2';
-
-function readPkg(dir: string): Record<string, any> {
-  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-}
-
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  }));
-}
 
 /** The two runtime versions: same roots, their own code (a commit id), tiny-dep pinned to 1.0.0 and 1.1.0. */
 async function publishVersions(world: World): Promise<number> {
@@ -70,14 +60,7 @@ export async function run(): Promise<Table[]> {
   const budgetS = Number(process.env.BENCH_BUDGET_S) || 150;
   const deadline = performance.now() + budgetS * 1000;
   const log = (s: string) => process.stderr.write(`[store] ${s}\n`);
-  const world = await startWorld({ standard: false });
-  log(`temp folders: ${world.tmp}, ${dirname(world.registry.storage)}`);
-  const onSigint = () => {
-    for (const d of [world.tmp, dirname(world.registry.storage)]) rmSync(d, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', onSigint);
-  try {
+  return benchWorld(log, async (world) => {
     const t0 = performance.now();
     const published = await publishVersions(world);
     log(`published ${published} real packages + tiny-dep + ${RUNTIME}@${CURRENT} and @${NEXT} in ${Math.round(performance.now() - t0)} ms`);
@@ -142,21 +125,9 @@ export async function run(): Promise<Table[]> {
       [samples.npm, npm],
       ...(pnpmPath ? [[samples.pnpm, pnpm] as [number[], () => Promise<number>]] : []),
     ];
-    let stoppedEarly = false;
-    for (let i = 1; i <= runs; i++) {
-      const roundStart = performance.now();
-      for (let k = 0; k < cases.length; k++) {
-        const [into, measure] = cases[(k + i - 1) % cases.length];
-        into.push(await measure());
-      }
-      const roundMs = performance.now() - roundStart;
-      log(`run ${i}/${runs}: next ${Math.round(samples.next.at(-1)!)} ms, first ${Math.round(samples.first.at(-1)!)} ms, npm ${Math.round(samples.npm.at(-1)!)} ms${pnpmPath ? `, pnpm ${Math.round(samples.pnpm.at(-1)!)} ms` : ''}`);
-      if (i < runs && performance.now() + roundMs > deadline) {
-        log(`stopping after ${i} runs: the next one would pass the time budget (BENCH_BUDGET_S=${budgetS})`);
-        stoppedEarly = true;
-        break;
-      }
-    }
+    const stoppedEarly = await interleavedRounds(cases, runs, deadline, log, (i) =>
+      `run ${i}/${runs}: next ${Math.round(samples.next.at(-1)!)} ms, first ${Math.round(samples.first.at(-1)!)} ms, npm ${Math.round(samples.npm.at(-1)!)} ms${pnpmPath ? `, pnpm ${Math.round(samples.pnpm.at(-1)!)} ms` : ''}`,
+    );
 
     // Disk: one version, two versions (the next installed beside it), and two npm installs for comparison.
     const two = join(world.tmp, `home-${++n}`);
@@ -209,8 +180,5 @@ export async function run(): Promise<Table[]> {
         notes: ['One `du -sk -c` over all the folders of a row, so a file linked from two versions counts once.'],
       },
     ];
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await world.close();
-  }
+  });
 }
