@@ -32,6 +32,7 @@ const nodeEntries = {
   supervisor: 'main/supervisor/index.ts',
   // Arborist's child process (main/core/installer.ts starts it): a file of its own, loaded only by that child.
   'reify-child': 'main/core/reify-child.ts',
+  'registry-worker': 'main/supervisor/registry-worker-main.ts',
   'app/main': 'main/app/electron/main.ts',
 };
 const present = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => existsSync(join(root, src))));

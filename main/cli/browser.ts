@@ -6,8 +6,9 @@ export function hasDisplay(env: NodeJS.ProcessEnv): boolean {
   return !!(env.DISPLAY || env.WAYLAND_DISPLAY);
 }
 
+/** Never through a shell (`cmd /c start` would run what follows an `&` in the URL): the opener gets the URL as one argument. */
 export function openBrowser(url: string): void {
-  const [cmd, args]: [string, string[]] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [cmd, args]: [string, string[]] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['explorer.exe', [url]] : ['xdg-open', [url]];
   const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
   // A missing opener is no failure: the URL is printed anyway.
   child.on('error', () => {});

@@ -47,12 +47,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   try {
     if (argv.length === 0 || (!command && argv.every((a) => a === '--help' || a === '-h'))) {
-      out.out(generalHelp(ANIMA_CLI_COMMANDS));
+      out.out(generalHelp(ANIMA_CLI_COMMANDS, env));
       return argv.length === 0 ? 2 : 0;
     }
     // Parsed as the command would: a bad flag next to --help is still the command's usage error (theirs to report).
     if (command && (argv.includes('--help') || argv.includes('-h')) && parse(argv, command.options).values.help) {
-      out.out(commandHelp(command));
+      out.out(commandHelp(command, env));
       return 0;
     }
     if (command?.name === 'status') {
@@ -77,6 +77,8 @@ async function statusFromSupervisor(argv: string[], env: NodeJS.ProcessEnv, out:
   const home = parsed.values.home as string | undefined;
   if (home?.startsWith('~')) return null;
   const paths = layout(resolveHome(home, env));
+  // A config.json that isn't even JSON: the commands answer, with their warning about it.
+  if (!readsAsJson(paths.config)) return null;
   let client;
   try {
     client = await connectIfRunning(paths);
@@ -87,12 +89,22 @@ async function statusFromSupervisor(argv: string[], env: NodeJS.ProcessEnv, out:
   try {
     const s = await client.request('status', {}, { timeoutMs: 5000 });
     if (parsed.values.json) out.json(s);
-    else printStatus(s, out);
+    else printStatus(s, out, home !== undefined ? ` --home ${home}` : '');
     return 0;
   } catch {
     return null;
   } finally {
     client.close();
+  }
+}
+
+/** Whether the file is missing or parses as JSON: the only check of config.json the front can afford. */
+function readsAsJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
 

@@ -42,9 +42,17 @@ function parsePort(value: string, where: string): number {
 }
 
 export function createContext(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env): Context {
+  return contextWithConfig(overrides, env, readConfig(layout(resolveHome(overrides.home, env)).config));
+}
+
+/**
+ * A context on given settings: for a supervisor that must start (to adopt and stop what
+ * runs) while config.json is broken, on the defaults; everything that changes the home
+ * reads the file again and refuses until it is fixed.
+ */
+export function contextWithConfig(overrides: Overrides, env: NodeJS.ProcessEnv, config: Config): Context {
   const home = resolveHome(overrides.home, env);
   const paths = layout(home);
-  const config = readConfig(paths.config);
   const channel = parseChannel(overrides.channel) ?? config.channel;
   const packageName = overrides.package ?? (env.ANIMA_RUNTIME_PACKAGE || undefined) ?? config.runtime.package;
   const webPort = env.ANIMA_WEB_PORT ? parsePort(env.ANIMA_WEB_PORT, 'ANIMA_WEB_PORT') : config.web.port ?? DEFAULT_WEB_PORT;

@@ -14,9 +14,11 @@ import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
 import { scrubbedEnv } from './child-env';
 import { redactError, redactUrl } from './redact';
 import { nodeCommand } from './supervisor-process';
+import { refOf } from './process-identity';
 import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
+import { writerRecordOf } from './runtime-store';
 import { storeDir } from './package-store';
-import type { ReifyInput, ReifyPhase, StoreStats } from './reify-child';
+import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
   type InstallRecord,
@@ -30,6 +32,8 @@ export interface InstallProgress {
   /** downloading: bytes received so far, and the total where the registry tells it. */
   bytes?: number;
   total?: number;
+  /** installing-dependencies: packages installed so far, of how many (Arborist's ideal tree). */
+  packages?: { done: number; total: number };
   message?: string;
 }
 
@@ -103,7 +107,13 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
   try {
     await download(registry, resolved, stage, progress);
     progress({ step: 'installing-dependencies', version: resolved.version });
-    const store = await installDependencies(registry, packageName, stage, storeDir(paths), progress);
+    const store = await installDependencies(registry, packageName, stage, storeDir(paths), (m) =>
+      progress({
+        step: 'installing-dependencies',
+        version: resolved.version,
+        ...('packages' in m ? { packages: m.packages } : { message: m.phase === 'seeded' ? `${m.count} packages linked from the store` : 'adding the new packages to the store' }),
+      }),
+    );
     progress({ step: 'validating', version: resolved.version });
     checkInstalledFiles(stage, decl);
     const record: InstallRecord = {
@@ -154,7 +164,7 @@ export function describeInstallProgress(p: InstallProgress): string {
     case 'downloading':
       return `Downloading ${p.version}: ${formatBytes(p.bytes ?? 0)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`;
     case 'installing-dependencies':
-      return `Installing the dependencies of ${p.version}${p.message ? `: ${p.message}` : ''}`;
+      return `Installing the dependencies of ${p.version}${p.packages ? `: ${p.packages.done} of ${p.packages.total} packages` : p.message ? `: ${p.message}` : ''}`;
     case 'validating':
       return `Checking ${p.version} against the runtime contract`;
     case 'activating':
@@ -256,7 +266,7 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
  * holds is linked rather than unpacked again, and what it lacks is added to it
  * (reify-child.ts, package-store.ts).
  */
-async function installDependencies(registry: RegistryTarget, packageName: string, dir: string, store: string, progress: (p: InstallProgress) => void): Promise<StoreStats | null> {
+async function installDependencies(registry: RegistryTarget, packageName: string, dir: string, store: string, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats | null> {
   const pkgFile = join(dir, 'package.json');
   const original = readFileSync(pkgFile);
   const pkg = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
@@ -273,9 +283,7 @@ async function installDependencies(registry: RegistryTarget, packageName: string
       writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
     }
     if (addedLock) copyFileSync(shrinkwrap, lock);
-    return await reifyInChild(dependencyOptions(registry), dir, store, (p) =>
-      progress({ step: 'installing-dependencies', version: pkg.version as string, message: p.phase === 'seeded' ? `${p.count} packages linked from the store` : 'adding the new packages to the store' }),
-    );
+    return await reifyInChild(dependencyOptions(registry), dir, store, onChild);
   } catch (e) {
     redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
@@ -302,7 +310,7 @@ async function installDependencies(registry: RegistryTarget, packageName: string
  * options (credentials keyed per registry included) travel on stdin, never in the
  * environment or the command line, which other local users can read.
  */
-function reifyInChild(options: Record<string, unknown>, dir: string, store: string | null, onPhase: (p: ReifyPhase) => void): Promise<StoreStats> {
+function reifyInChild(options: Record<string, unknown>, dir: string, store: string | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats> {
   const node = nodeCommand();
   const child = spawn(node.command, [reifyChildScript()], {
     env: { ...scrubbedEnv(process.env), ...node.env },
@@ -313,37 +321,55 @@ function reifyInChild(options: Record<string, unknown>, dir: string, store: stri
   });
   // Read (nothing ever comes) so that the child's exit ends it and 'close' can fire.
   child.stdio[4]!.on('data', () => {}).on('error', () => {});
-  let answer: { stats?: StoreStats; error?: { message?: string } } = {};
+  // Beside the staging folder, who writes into it: a later install that finds this child
+  // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
+  const writer = writerRecordOf(dir);
+  if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
+  // fd 3 carries NDJSON (ChildMessage): progress as Arborist goes, then the store's stats or the error.
+  let result = '';
   let stderr = '';
-  let pending = '';
-  child.stdio[3]!.on('data', (d) => {
-    const lines = (pending + d).split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
+  let error: { message?: string } | undefined;
+  let stats: StoreStats | undefined;
+  let lastReport = 0;
+  child.stdio[3]!.on('data', (d: Buffer) => {
+    result += d.toString('utf8');
+    let nl: number;
+    while ((nl = result.indexOf('\n')) >= 0) {
+      const line = result.slice(0, nl);
+      result = result.slice(nl + 1);
+      let msg: ChildMessage;
       try {
-        const msg = JSON.parse(line);
-        if ('phase' in msg) onPhase(msg as ReifyPhase);
-        else answer = msg;
+        msg = JSON.parse(line);
       } catch {
-        // not ours: said below if the child fails
+        continue;
+      }
+      if ('error' in msg) error = msg.error;
+      else if ('stats' in msg) stats = msg.stats;
+      else if ('phase' in msg) onChild(msg);
+      // A line per package; a few a second are enough for a bar.
+      else if (msg.packages.done === msg.packages.total || Date.now() - lastReport > 100) {
+        lastReport = Date.now();
+        onChild(msg);
       }
     }
   });
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  // A child that died at once (its exit is reported below) must not crash us with EPIPE.
+  child.stdin!.on('error', () => {});
   const req = createRequire(__filename);
   const input: ReifyInput = { arborist: req.resolve('@npmcli/arborist'), pacote: req.resolve('pacote'), options: { ...options, path: dir, audit: false, fund: false }, store };
   child.stdin!.end(JSON.stringify(input));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
-      if (code === 0 && answer.stats) return resolve(answer.stats);
-      const err = answer.error;
-      reject(Object.assign(new Error(err?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), err ?? {}));
+      rmSync(writer, { force: true });
+      if (code === 0 && stats) return resolve(stats);
+      reject(Object.assign(new Error(error?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), error ?? {}));
     });
   });
 }
 
-/** dist/reify-child.cjs, beside the bundle that runs (dist/ for the CLI and the supervisor, dist/app/ for the app). */
+/** dist/reify-child.cjs, beside the bundle that runs (dist/ for the CLI, the supervisor and its registry worker; dist/app/ for the app). */
 function reifyChildScript(): string {
   const candidates = [join(__dirname, 'reify-child.cjs'), join(__dirname, '..', 'reify-child.cjs')];
   const found = candidates.find((f) => existsSync(f));

@@ -43,6 +43,9 @@ export interface StoreStats {
 
 export type ReifyPhase = { phase: 'seeded'; count: number } | { phase: 'storing' };
 
+/** What the child says on fd 3, one JSON object a line. */
+export type ChildMessage = ReifyPhase | { packages: { done: number; total: number } } | { stats: StoreStats } | { error: Record<string, unknown> };
+
 // The parts of Arborist's Node this uses.
 interface ArbNode {
   location: string;
@@ -66,7 +69,7 @@ interface LockEntry {
 }
 
 /** One JSON line on fd 3: a phase reached (for progress), then the stats or the error. */
-const say = (line: Record<string, unknown>) => writeSync(3, `${JSON.stringify(line)}\n`);
+const say = (line: ChildMessage) => writeSync(3, `${JSON.stringify(line)}\n`);
 
 const report = (e: unknown): never => {
   const { message, code, pkgid, statusCode, type, errno } = (e ?? {}) as Record<string, unknown>;
@@ -87,7 +90,7 @@ function binFiles(pkg: Record<string, any>, normalizeBin: (p: object) => { bin?:
   return Object.values(normalizeBin({ ...pkg }).bin ?? {}).map((b) => normalize(b));
 }
 
-export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = () => {}): Promise<StoreStats> {
+export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void = () => {}): Promise<StoreStats> {
   const req = createRequire(input.arborist);
   const Arborist = req(input.arborist);
   const normalizeBin = req('npm-normalize-package-bin');
@@ -95,17 +98,27 @@ export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = 
   const arb = new Arborist({ ...input.options, audit: false, fund: false });
   const reifyOptions = { omit: ['dev'], save: false, audit: false, fund: false };
   const stats: StoreStats = { seeded: 0, unshared: 0, stored: 0, linked: 0, own: 0 };
-  const store = input.store;
   // Hard links make every file of an entry one file; on Windows npm's bins are shims, not links: no store there.
-  if (!store || process.platform === 'win32') {
+  const store = process.platform === 'win32' ? null : input.store;
+
+  // The plan first, to know how many packages there are (and, with a store, which it holds); reify then reuses it.
+  await arb.buildIdealTree(reifyOptions);
+  const ideal = arb.idealTree as ArbNode;
+  const total = Math.max(0, ideal.inventory.size - 1);
+  let done = 0;
+  // Arborist times each package it puts in place (proc-log's time events); seeded ones count as done.
+  process.on('time', (kind: string, name: unknown) => {
+    if (kind === 'end' && typeof name === 'string' && name.startsWith('reifyNode:')) tell({ packages: { done: Math.min(++done, total), total } });
+  });
+  if (!store) {
+    tell({ packages: { done: 0, total } });
     await arb.reify(reifyOptions);
+    tell({ packages: { done: total, total } });
     return stats;
   }
   mkdirSync(store, { recursive: true });
 
   const seeded = new Map<string, ArbNode>();
-  await arb.buildIdealTree(reifyOptions);
-  const ideal = arb.idealTree as ArbNode;
   const nodes = [...ideal.inventory.values()].sort((a, b) => a.location.split('/').length - b.location.split('/').length);
   for (const node of nodes) {
     if (!node.parent || node.isLink || node.inBundle) continue;
@@ -133,7 +146,9 @@ export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = 
     seeded.set(node.location, node);
   }
   stats.seeded = seeded.size;
-  phase({ phase: 'seeded', count: seeded.size });
+  tell({ phase: 'seeded', count: seeded.size });
+  done = seeded.size;
+  tell({ packages: { done, total } });
   if (seeded.size) {
     const Shrinkwrap = req(join(dirname(input.arborist), 'shrinkwrap.js'));
     const packages: Record<string, unknown> = {};
@@ -152,11 +167,12 @@ export async function reify(input: ReifyInput, phase: (p: ReifyPhase) => void = 
   }
 
   await arb.reify(reifyOptions);
+  tell({ packages: { done: total, total } });
 
   const lockFile = join(stage, 'node_modules', '.package-lock.json');
   const lock = readJson(lockFile);
   const pacote = req(input.pacote);
-  phase({ phase: 'storing' });
+  tell({ phase: 'storing' });
   // Each entry is unpacked once, however many folders hold that package; unpacking runs a few at a time, as Arborist's does.
   const entries = new Map<string, Promise<boolean>>();
   const addEntry = async (name: string, e: LockEntry): Promise<boolean> => {

@@ -6,7 +6,7 @@ import { AnimaError, errorCode } from './errors';
 import { fsyncDir } from './atomic';
 import { securePrivateHome, type HomeLayout } from './home';
 import { liveProcess } from './pidfile';
-import { isAlive } from './process-identity';
+import { isAlive, isSameProcess, type ProcessRef } from './process-identity';
 import { collectStore, sweepStore } from './package-store';
 import type { StoreStats } from './reify-child';
 
@@ -100,7 +100,43 @@ export function discard(dir: string): void {
  * Sweeps what an interrupted install left: staging folders, trash, link and file temporaries.
  * Only ever called under the home's operation lock, so nothing here is in use.
  */
+/** The record of the dependency installer writing into a staging folder (its pid and start time). */
+export function writerRecordOf(stage: string): string {
+  return `${stage}.writer.json`;
+}
+
+/**
+ * An installer's child that outlived its parent (killed between the kill and its lifeline's
+ * end) could still write into a staging folder after the sweep removed it. Under the home's
+ * lock no live installer can own one: stop such a child, and wait until it is gone.
+ */
+function stopOrphanWriters(versions: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(versions).filter((n) => n.endsWith('.writer.json'));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    let ref: ProcessRef;
+    try {
+      ref = JSON.parse(readFileSync(join(versions, n), 'utf8')) as ProcessRef;
+    } catch {
+      continue;
+    }
+    if (!isSameProcess(ref)) continue;
+    try {
+      process.kill(ref.pid, 'SIGKILL');
+    } catch {
+      continue;
+    }
+    const deadline = Date.now() + 3000;
+    while (isSameProcess(ref) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
 export function sweepLeftovers(paths: HomeLayout): string[] {
+  stopOrphanWriters(paths.versions);
   const swept: string[] = [];
   const sweep = (dir: string, remove: (name: string) => boolean) => {
     let names: string[] = [];

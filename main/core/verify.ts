@@ -70,9 +70,18 @@ export async function verifyRuntime(input: VerifyInput): Promise<VerifyResult> {
   // Web answering says nothing about the agent: it must be there too.
   add({ name: 'agent', ok: input.agentPid !== null, detail: input.agentPid !== null ? `running (pid ${input.agentPid})` : 'not running' });
 
+  // The runtime is asked everything at once (it answers in parallel); the checks are then
+  // judged, and reported, in the contract's order.
+  const [infoR, healthR, pageR, deepR] = await Promise.all([
+    settled(httpJson(`${url}/api/server-info`)),
+    settled(httpGet(`${url}/api/health`)),
+    settled(httpGet(`${url}/`)),
+    settled(httpJson<{ checks?: Array<{ name: string; ok: boolean; detail?: string }> }>(`${url}/api/health/deep`)),
+  ]);
+
   let info: Record<string, unknown> | null = null;
   try {
-    const r = await httpJson(`${url}/api/server-info`);
+    const r = infoR();
     info = r.status === 200 ? r.json : null;
     if (!info) add({ name: 'server-info', ok: false, detail: `HTTP ${r.status}, not a JSON object` });
   } catch (e) {
@@ -91,14 +100,14 @@ export async function verifyRuntime(input: VerifyInput): Promise<VerifyResult> {
   }
 
   try {
-    const r = await httpGet(`${url}/api/health`);
+    const r = healthR();
     add({ name: 'health', ok: r.status === 200, detail: `${r.status} in ${r.ms} ms` });
   } catch (e) {
     add({ name: 'health', ok: false, detail: `no answer: ${(e as Error).message}` });
   }
 
   try {
-    const r = await httpGet(`${url}/`);
+    const r = pageR();
     const meta = /<meta\s+name=["']anima-version["']\s+content=["']([^"']*)["']/i.exec(r.body)?.[1] ?? null;
     add({ name: 'dashboard', ok: r.status === 200 && meta === input.expectedVersion, detail: r.status !== 200 ? `HTTP ${r.status}` : meta === null ? 'no anima-version meta in the page' : `serves ${meta}${meta === input.expectedVersion ? '' : `, expected ${input.expectedVersion}`}` });
   } catch (e) {
@@ -112,7 +121,7 @@ export async function verifyRuntime(input: VerifyInput): Promise<VerifyResult> {
   }
 
   try {
-    const r = await httpJson<{ checks?: Array<{ name: string; ok: boolean; detail?: string }> }>(`${url}/api/health/deep`);
+    const r = deepR();
     if (r.status === 404) {
       // Optional in the contract: a runtime without deep health is not at fault.
     } else if (r.status !== 200 || !Array.isArray(r.json?.checks)) {
@@ -125,4 +134,14 @@ export async function verifyRuntime(input: VerifyInput): Promise<VerifyResult> {
   }
 
   return { ok: checks.every((c) => c.ok), version: typeof info?.version === 'string' ? info.version : null, checks };
+}
+
+/** A promise's outcome as a function that returns the value or throws the error, read later. */
+function settled<T>(p: Promise<T>): Promise<() => T> {
+  return p.then(
+    (v) => () => v,
+    (e: unknown) => () => {
+      throw e;
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Check, HomeStatus, UpdateState, VerifyResult } from './status';
+import type { Check, HomeStatus, UpdateState, VerifyResult, Vitals } from './status';
 import type { Config } from './settings';
 
 /**
@@ -51,6 +51,8 @@ export const RequestParams = {
   'skip-version': z.object({ version }).strict(),
   /** Cancels the running operation: an upgrade or restart then rolls back like a failure. */
   cancel: z.object({}).strict(),
+  /** CPU, memory and agent load of the last minutes, for the status window's charts. */
+  vitals: z.object({}).strict(),
   'config-get': z.object({}).strict(),
   /** One validated setting, as `animactl config set KEY VALUE` takes it. */
   'config-set': z.object({ key: z.string().min(1).max(100), value: z.string().max(10_000) }).strict(),
@@ -78,6 +80,7 @@ export interface Results {
   'skip-version': UpdateState | null;
   /** What was asked to stop, or null when nothing could be cancelled. */
   cancel: { cancelled: { kind: string; startedAt: string } | null };
+  vitals: Vitals;
   'config-get': Config;
   'config-set': Config;
 }

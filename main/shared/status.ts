@@ -91,3 +91,25 @@ export interface VerifyResult {
   version: string | null;
   checks: Check[];
 }
+
+/** One sample of the services' vitals, taken from the OS by the supervisor (null where it can't tell). */
+export interface VitalSample {
+  at: string;
+  web: { cpu: number | null; rssBytes: number | null } | null;
+  agent: { cpu: number | null; rssBytes: number | null; active: number; queued: number } | null;
+}
+
+/** A moment worth marking on the charts: a crash, a (re)start. */
+export interface VitalMark {
+  at: string;
+  service: 'web' | 'agent';
+  kind: 'crashed' | 'started';
+}
+
+/** The last minutes of vitals: sampled every `intervalMs` while a window watches, kept in a small ring. */
+export interface Vitals {
+  intervalMs: number;
+  windowMs: number;
+  samples: VitalSample[];
+  marks: VitalMark[];
+}

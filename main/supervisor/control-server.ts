@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
-import { isAnimaError, messageOf } from '../core/errors';
+import { errorBody } from '../core/errors';
+import { redactDeep } from '../core/redact';
 import { MAX_MESSAGE_BYTES, RequestEnvelope, RequestParams, RUNTIME_METHODS, type Method, type ParamsOf, type ResultOf, type Response, type SupervisorEvent } from '../shared/control-protocol';
 
 /** One handler per method of the protocol, typed by it: the supervisor's method table. */
@@ -93,6 +94,9 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
     conn.send({ id, ok: false, error: { code: 'EBADREQUEST', message: `Unknown method "${method}"` } });
     return;
   }
+  // The role is taken as the hello is read, before anything awaits: a runtime may send its
+  // next request without waiting for the answer, and that one must already be narrowed.
+  if (method === 'hello' && (roleOf(env.data.params) === 'runtime')) conn.role = 'runtime';
   if (conn.role === 'runtime' && !RUNTIME_METHODS.has(method as Method)) {
     conn.send({ id, ok: false, error: { code: 'EFORBIDDEN', message: `"${method}" is not available to a runtime: it may read the status and the offer, ask for a check, skip or start the offered upgrade` } });
     return;
@@ -111,7 +115,7 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
     conn.send({
       id,
       ok: false,
-      error: isAnimaError(e) ? { code: e.code, message: e.message, hint: e.hint, details: e.details } : { code: 'EINTERNAL', message: messageOf(e) },
+      error: redactDeep(errorBody(e, 'EINTERNAL')),
     });
   }
 }
@@ -119,4 +123,8 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
 /** The one place where a validated request meets its typed handler. */
 function call<M extends Method>(handlers: Handlers, method: M, params: unknown, conn: ClientConnection): ResultOf<M> | Promise<ResultOf<M>> {
   return handlers[method](params as ParamsOf<M>, conn);
+}
+
+function roleOf(params: unknown): unknown {
+  return params && typeof params === 'object' ? (params as { role?: unknown }).role : undefined;
 }

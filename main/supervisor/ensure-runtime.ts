@@ -1,8 +1,11 @@
 import type { Context } from '../core/context';
-import { describeInstallProgress, installVersion, reconcileCurrent, type InstallProgress } from '../core/installer';
+import { reconcileCurrent } from '../core/installer';
 import { isInstalled } from '../core/runtime-store';
 import { assertCurrentInsideHome, checkSource } from '../core/runtime-source';
-import { channelVersion } from '../core/update-check';
+import type { RegistryTask } from './registry-task';
+
+/** Installs through the registry worker, relaying its progress; answers the installed version. */
+export type Installer = (task: Extract<RegistryTask, { task: 'install' }>) => Promise<{ version: string }>;
 
 /**
  * The version a start or restart runs: a development home's checkout; else the pin
@@ -12,21 +15,18 @@ import { channelVersion } from '../core/update-check';
 export async function ensureRuntime(
   ctx: Context,
   requested: string | undefined,
-  o: { progress: (step: string, message: string, data?: Record<string, unknown>) => void; protect: string[] },
+  o: { progress: (step: string, message: string, data?: Record<string, unknown>) => void; protect: string[]; install: Installer },
 ): Promise<string> {
   if (ctx.config.runtime.source) return checkSource(ctx);
   assertCurrentInsideHome(ctx);
   reconcileCurrent(ctx);
   const pin = ctx.config.runtime.version;
-  const onProgress = (p: InstallProgress) => o.progress(p.step, describeInstallProgress(p), { ...p });
   if (pin && !requested) {
     if (!isInstalled(ctx.paths, ctx.packageName, pin)) {
       o.progress('installing', `Reinstalling the pinned version ${pin}`);
-      await installVersion(ctx, pin, { onProgress });
+      await o.install({ task: 'install', spec: pin });
     }
     return pin;
   }
-  const spec = requested ?? (await channelVersion(ctx));
-  o.progress('installing', `Installing ${ctx.packageName}@${spec} (${ctx.channel}) from ${(await ctx.registry()).url}`);
-  return (await installVersion(ctx, spec, { onProgress, protect: o.protect })).version;
+  return (await o.install({ task: 'install', spec: requested, protect: o.protect, announce: true })).version;
 }

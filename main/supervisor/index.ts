@@ -12,6 +12,8 @@ import { runsFromPackage, SUPERVISOR_LOCK } from '../core/supervisor-process';
 import { redact } from '../core/redact';
 import { policyFromEnv } from './restart-policy';
 import { LogFollower } from './log-follower';
+import { parseSettingValue, setSetting, updateConfig } from '../core/config';
+import { rotateIfLarge, tailLines } from '../core/log-tail';
 
 /**
  * The supervisor process: one per home, started on demand by the CLI or the tray app,
@@ -108,7 +110,6 @@ async function main(): Promise<void> {
     env,
     policy: policyFromEnv(process.env),
     webStartTimeoutMs: Number(process.env.ANIMA_WEB_START_TIMEOUT_MS) || 30_000,
-    logMaxBytes: Number(process.env.ANIMA_LOG_MAX_BYTES) || 10 * 1024 * 1024,
     autoUpgradeTickMs: Number(process.env.ANIMA_AUTO_UPGRADE_TICK_MS) || 10_000,
   });
   const adopted = sup.recover();
@@ -127,9 +128,8 @@ async function main(): Promise<void> {
   };
 
   const handlers: Handlers = {
-    hello: (params, client) => {
-      // A role only narrows: once a runtime, a connection stays one.
-      if (params.role === 'runtime') client.role = 'runtime';
+    // The control server narrows a runtime's connection as it reads this request.
+    hello: (params) => {
       return { protocol: PROTOCOL_VERSION, pid: process.pid, home, ...(params.challenge ? { proof: proveKey(controlKey, params.challenge) } : {}) };
     },
     ping: () => ({ pid: process.pid, home }),
@@ -152,16 +152,22 @@ async function main(): Promise<void> {
     },
     restart: (params) => sup.restart(params),
     verify: () => sup.verify(),
-    logs: (params) => sup.logs(params.service, params.lines),
+    logs: (params) => tailLines(paths.log(params.service), params.lines),
     'check-updates': () => sup.checkUpdates(),
     'skip-version': (params, client) => {
-      if (client.role === 'runtime') sup.assertOffered(params.version);
-      return sup.skipVersion(params.version);
+      if (client.role === 'runtime') sup.updates.assertOffered(params.version);
+      return sup.updates.skip(params.version);
     },
     'upgrade-offered': (params) => sup.upgradeOffered(params.version),
     cancel: () => sup.cancel(),
-    'config-get': () => sup.getConfig(),
-    'config-set': (params) => sup.setConfig(params.key, params.value),
+    vitals: () => sup.vitals(),
+    'config-get': () => sup.contextFor({}).config,
+    'config-set': (params) => {
+      const value = parseSettingValue(params.key, params.value);
+      const config = updateConfig(paths.config, (c) => setSetting(c, params.key, value));
+      sup.settingsChanged();
+      return config;
+    },
     upgrade: (params) => sup.upgrade(params),
     shutdown: () => {
       setTimeout(() => exit(0, 'shutdown requested (services left running)'), 100);
@@ -185,6 +191,18 @@ async function main(): Promise<void> {
     () => [...control.clients].some((c) => c.subscribed && c.logs),
     (service, line) => control.broadcast({ event: 'log', data: { service, line } }),
   );
+  // Housekeeping: services append to their logs by descriptor, so rotation copies and truncates.
+  const logMaxBytes = Number(process.env.ANIMA_LOG_MAX_BYTES) || 10 * 1024 * 1024;
+  setInterval(() => {
+    for (const name of ['web', 'agent', 'supervisor']) {
+      try {
+        rotateIfLarge(paths.log(name), logMaxBytes);
+      } catch {
+        // Never a reason to disturb the services.
+      }
+    }
+  }, 30_000).unref();
+  sup.watched = () => [...control.clients].some((c) => c.subscribed);
   sup.on('state', (data) => control.broadcast({ event: 'state', data }));
   sup.on('progress', (data) => {
     log(`${data.operation}: ${data.message}`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { AnimaError } from '../core/errors';
 import { httpGet, type HttpResult } from '../core/http';
 import { isSameOrDescendant, portOwner } from '../core/port';
@@ -71,23 +72,44 @@ export function healthProbe(t: ProbeTarget, url: string, timeoutMs: number, owne
           details: { service: t.service, version: t.version, port: ownership.port },
         });
       }
-      await delay(150);
+      // Fine-grained: a restart should cost the runtime's boot, not our polling.
+      await delay(HEALTH_POLL_MS);
     }
     await svc.terminate(5000);
     throw startFailure(t, `did not answer /api/health with 200 within ${Math.round(timeoutMs / 1000)} s`);
   };
 }
 
-/** The agent has no health endpoint: it counts as running once it has survived its first moments. */
-export function survivalProbe(t: ProbeTarget, ms: number): ReadinessProbe {
+const HEALTH_POLL_MS = 25;
+
+/**
+ * The agent has no health endpoint. It is up as soon as it says so itself (its status file,
+ * runtime contract §4, names its pid), or, for a runtime that keeps no status file, once it
+ * has survived its first moments.
+ */
+export function agentProbe(t: ProbeTarget, statusFile: string, survivalMs: number): ReadinessProbe {
   return async (svc, signal) => {
-    await delay(ms);
-    if (signal?.aborted) {
-      await svc.terminate(5000);
-      throw cancelled(`starting ${t.service} ${t.version}`);
+    const deadline = Date.now() + survivalMs;
+    while (Date.now() < deadline) {
+      if (signal?.aborted) {
+        await svc.terminate(5000);
+        throw cancelled(`starting ${t.service} ${t.version}`);
+      }
+      if (!svc.alive) throw startFailure(t, 'exited while starting');
+      if (svc.pid !== null && statusPid(statusFile) === svc.pid) return;
+      await delay(HEALTH_POLL_MS);
     }
     if (!svc.alive) throw startFailure(t, 'exited while starting');
   };
+}
+
+function statusPid(file: string): number | null {
+  try {
+    const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+    return typeof pid === 'number' ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 export function delay(ms: number): Promise<void> {

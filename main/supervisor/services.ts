@@ -9,7 +9,7 @@ import { SERVICES, type ServiceName } from '../core/runtime-contract';
 import { providerDigests, serverStartedAt, type Snapshot } from '../core/verify';
 import { launchSpec } from './launch-spec';
 import { ManagedService, type ManagedServiceDeps } from './managed-service';
-import { healthProbe, survivalProbe } from './readiness';
+import { agentProbe, healthProbe } from './readiness';
 
 export interface AgentActivity {
   pid?: number;
@@ -85,8 +85,13 @@ export class Services {
   async startAll(ctx: Context, version: string, signal?: AbortSignal): Promise<void> {
     if (!ctx.config.runtime.source && !readInstallRecord(ctx.paths.version(version))) throw new AnimaError('ENOTINSTALLED', `${ctx.packageName}@${version} is not installed in ${ctx.paths.versions}`);
     for (const s of this.all) s.want('running');
-    if (this.web.proc.state !== 'running') await this.startOne(ctx, 'web', version, signal);
-    if (this.agent.proc.state !== 'running') await this.startOne(ctx, 'agent', version, signal);
+    // Together: the contract orders nothing between them, and a restart then costs the
+    // slower boot, not the sum. A failure of either is the start's failure.
+    const started = await Promise.allSettled(
+      (['web', 'agent'] as const).filter((n) => this.of(n).proc.state !== 'running').map((n) => this.startOne(ctx, n, version, signal)),
+    );
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async startOne(ctx: Context, name: ServiceName, version: string, signal?: AbortSignal): Promise<void> {
@@ -102,7 +107,7 @@ export class Services {
       await this.web.start(spec, healthProbe(target, `http://127.0.0.1:${ctx.webPort}/api/health`, this.o.webStartTimeoutMs, { port: ctx.webPort, nonce }), signal);
     } else {
       this.o.report('starting', `Starting agent ${version}`, { service: 'agent', version });
-      await this.agent.start(launchSpec(ctx, 'agent', version, this.o.env), survivalProbe(target, AGENT_SURVIVAL_MS), signal);
+      await this.agent.start(launchSpec(ctx, 'agent', version, this.o.env), agentProbe(target, ctx.paths.agentStatus, AGENT_SURVIVAL_MS), signal);
     }
   }
 

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { AnimaError } from '../core/errors';
-import { createContext, type Context, type Overrides } from '../core/context';
-import { rotateIfLarge, tailLines } from '../core/log-tail';
+import { AnimaError, messageOf } from '../core/errors';
+import { contextWithConfig, createContext, type Context, type Overrides } from '../core/context';
+import { defaultConfig } from '../core/config';
 import { verifyRuntime, type Snapshot } from '../core/verify';
-import { parseSettingValue, setSetting, updateConfig } from '../core/config';
-import type { Config } from '../shared/settings';
-import type { Check, HomeStatus, UpdateState, VerifyResult } from '../shared/status';
+import type { Check, HomeStatus, UpdateState, VerifyResult, Vitals } from '../shared/status';
+import { sampleVitals, type VitalsSampler } from './vitals';
 import { homeStatus } from './status-report';
 import { AutoUpgrader } from './auto-upgrade';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../shared/control-protocol';
@@ -13,18 +12,20 @@ import type { RestartPolicy } from './restart-policy';
 import { OperationRunner } from './operation-runner';
 import { Services } from './services';
 import type { ManagedService } from './managed-service';
-import { UpdateOffer } from './update-offer';
+import { Updates } from './update-offer';
 import { recoverUpgrade, upgrade, type UpgradeHost, type UpgradeParams } from './upgrade';
 import type { UpgradePhase } from './upgrade-phase';
 import { adoptServices, readInterrupted, type Interrupted } from './recovery';
 import { ensureRuntime } from './ensure-runtime';
+import { runRegistryTask } from './registry-worker';
+import type { RegistryTask, TaskContext, TaskResults } from './registry-task';
+import { describeInstallProgress } from '../core/installer';
 
 export interface SupervisorOptions {
   home: string;
   env: NodeJS.ProcessEnv;
   policy: RestartPolicy;
   webStartTimeoutMs: number;
-  logMaxBytes: number;
   /** How often automatic upgrades (updates.auto) look at the offer and the agent's idleness. */
   autoUpgradeTickMs?: number;
 }
@@ -38,19 +39,21 @@ export interface SupervisorOptions {
 export class Supervisor extends EventEmitter implements UpgradeHost {
   readonly services: Services;
   private readonly ops: OperationRunner;
-  private readonly offer: UpdateOffer;
-  private recheckedFor: string | null = null;
+  readonly updates: Updates;
   private lastUpgrade: HomeStatus['lastUpgrade'] = null;
   private lastContext: Context;
-  private housekeeping: NodeJS.Timeout;
+  private lastOverrides: Omit<TaskContext, 'home'> = {};
   private readonly auto: AutoUpgrader;
+  private readonly vitalsSampler: VitalsSampler;
+  /** Whether a window watches (a subscribed client): set by the control server's owner. */
+  watched: () => boolean = () => false;
   /** The operation a killed predecessor left in its journal, until it is settled. */
   private interrupted: Interrupted = null;
   private recovery: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
-    this.lastContext = createContext({ home: opts.home }, opts.env);
+    this.lastContext = startingContext(opts);
     const paths = this.lastContext.paths;
     this.ops = new OperationRunner({ lock: paths.lock, journal: paths.operation }, () => this.emitState(), opts.env.ANIMA_TEST_HOLD_STEP);
     this.services = new Services({
@@ -66,13 +69,17 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
         relaunch: (svc, version) => this.relaunch(svc, version),
       },
     });
+    this.vitalsSampler = sampleVitals(this.services, () => this.watched());
     for (const s of this.services.all) s.proc.on('state', () => this.emitState());
-    this.offer = new UpdateOffer();
-    this.housekeeping = setInterval(() => this.rotateLogs(), 30_000);
-    this.housekeeping.unref();
+    this.updates = new Updates({
+      context: () => this.contextFor({}),
+      runningVersion: () => this.services.runningVersion,
+      emitState: () => this.emitState(),
+      check: (timeoutMs) => runRegistryTask({ home: opts.home }, { task: 'check', timeoutMs }, { env: opts.env }).then(() => {}),
+    });
     this.auto = new AutoUpgrader({
       context: () => createContext({ home: opts.home }, opts.env),
-      offer: (ctx) => this.offer.state(ctx, this.services.runningVersion),
+      offer: (ctx) => this.updates.offer.state(ctx, this.services.runningVersion),
       agent: () => ({ proc: this.services.agent.proc, activity: this.services.agentActivity() }),
       busy: () => this.ops.busy,
       upgrade: (version) => this.upgrade({ version }),
@@ -103,8 +110,19 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   contextFor(o: Overrides & { channel?: string }): Context {
-    this.lastContext = createContext({ home: this.opts.home, registry: o.registry, registrySource: o.registrySource, package: o.package, channel: o.channel }, this.opts.env);
+    this.lastOverrides = { registry: o.registry, registrySource: o.registrySource, package: o.package, channel: o.channel };
+    this.lastContext = createContext({ home: this.opts.home, ...this.lastOverrides }, this.opts.env);
     return this.lastContext;
+  }
+
+  /** Registry work in the short-lived registry worker, for the context of the last contextFor; a cancel ends it. */
+  registryTask<T extends RegistryTask>(task: T): Promise<TaskResults[T['task']]> {
+    return runRegistryTask({ home: this.opts.home, ...this.lastOverrides }, task, {
+      env: this.opts.env,
+      onProgress: (p) => this.progress(p.step, describeInstallProgress(p), { ...p }),
+      onNote: (message) => this.progress('installing', message),
+      signal: this.ops.signal,
+    });
   }
 
   // ---------------------------------------------------------------- start-up after a crash
@@ -142,12 +160,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   private updateState(ctx: Context): UpdateState | null {
-    // A channel changed by any client (even by editing config.json) is asked about once, soon.
-    if (this.offer.isForOtherChannel(ctx) && this.recheckedFor !== ctx.channel) {
-      this.recheckedFor = ctx.channel;
-      setImmediate(() => void this.checkUpdates().catch(() => {}));
-    }
-    const offer = this.offer.state(ctx, this.services.runningVersion);
+    const offer = this.updates.state(ctx);
     return offer && { ...offer, auto: this.auto.plan, ...(this.auto.last ? { lastAutoUpgrade: this.auto.last } : {}) };
   }
 
@@ -249,25 +262,27 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     }
   }
 
-  /** A runtime may only ever ask for the version on offer (runtime contract §7). */
-  assertOffered(version: string): void {
-    const offer = this.offer.state(this.contextFor({}), this.services.runningVersion);
-    if (!offer?.available || offer.target !== version) {
-      throw new AnimaError('ENOTOFFERED', `${version} is not the version on offer${offer?.available && offer.target ? ` (${offer.target} is)` : ' (nothing newer is offered)'}: a runtime can only skip or start the offered upgrade`);
-    }
-  }
-
   /** The runtime dashboard's Upgrade button: the one click, to the offered version; answers once it has started (the page itself goes down with the restart). */
   upgradeOffered(version: string): { started: string } {
-    this.assertOffered(version);
+    this.updates.assertOffered(version);
     const busy = this.ops.refusal();
     if (busy) throw busy;
     void this.upgrade({ version }).catch(() => {});
     return { started: version };
   }
 
+  vitals(): Vitals {
+    return this.vitalsSampler.snapshot();
+  }
+
   verify(): Promise<VerifyResult> {
-    const ctx = this.contextFor({});
+    // Verifying reads no setting that matters: a config.json broken meanwhile doesn't stop it.
+    let ctx = this.ctx;
+    try {
+      ctx = this.contextFor({});
+    } catch {
+      // The last good context it is.
+    }
     const web = this.services.web.proc;
     const version = web.version ?? ctx.config.runtime.version ?? null;
     if (!version || web.state !== 'running') return Promise.resolve({ ok: false, version, checks: [{ name: 'running', ok: false, detail: `web is ${web.state}` }] });
@@ -276,40 +291,20 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   /** Asks the registry now and publishes what it offers; installs nothing. */
   async checkUpdates(opts: { timeoutMs?: number } = {}): Promise<UpdateState> {
-    const ctx = this.contextFor({});
-    await this.offer.check(ctx, opts);
-    this.emitState();
-    return this.updateState(ctx)!;
+    await this.updates.check(opts);
+    return this.updateState(this.ctx)!;
   }
 
-  skipVersion(version: string): UpdateState | null {
-    updateConfig(this.ctx.paths.config, (c) => {
-      if (!c.updates.skipped.includes(version)) c.updates.skipped.push(version);
-    });
-    this.emitState();
-    return this.updateState(this.contextFor({}));
-  }
-
-  getConfig(): Config {
-    return this.contextFor({}).config;
-  }
-
-  setConfig(key: string, value: string): Config {
-    const parsed = parseSettingValue(key, value);
-    const config = updateConfig(this.ctx.paths.config, (c) => setSetting(c, key, parsed));
+  /** Settings changed by a client: what we report follows them at once. */
+  settingsChanged(): void {
     this.contextFor({});
     this.emitState();
-    return config;
-  }
-
-  logs(service: string, lines: number): string[] {
-    return tailLines(this.ctx.paths.log(service), lines);
   }
 
   // ---------------------------------------------------------------- building blocks
 
   private ensureRuntime(ctx: Context, requested?: string): Promise<string> {
-    return ensureRuntime(ctx, requested, { progress: (step, message, data) => this.progress(step, message, data), protect: this.services.runningVersions() });
+    return ensureRuntime(ctx, requested, { progress: (step, message, data) => this.progress(step, message, data), protect: this.services.runningVersions(), install: (t) => this.registryTask(t) });
   }
 
   startServices(ctx: Context, version: string, signal?: AbortSignal): Promise<void> {
@@ -358,19 +353,19 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     });
   }
 
-  private rotateLogs(): void {
-    for (const name of ['web', 'agent', 'supervisor']) {
-      try {
-        rotateIfLarge(this.ctx.paths.log(name), this.opts.logMaxBytes);
-      } catch {
-        // Rotation is housekeeping: never a reason to disturb the services.
-      }
-    }
-  }
-
   dispose(): void {
-    clearInterval(this.housekeeping);
     this.auto.dispose();
+    this.vitalsSampler.dispose();
     this.services.dispose();
+  }
+}
+
+/** The context a supervisor starts with: config.json's, or the defaults while it is broken (the log says so). */
+function startingContext(opts: SupervisorOptions): Context {
+  try {
+    return createContext({ home: opts.home }, opts.env);
+  } catch (e) {
+    process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] config.json can't be read (${messageOf(e)}); adopting and stopping services works, anything else waits until it is fixed\n`);
+    return contextWithConfig({ home: opts.home }, opts.env, defaultConfig());
   }
 }

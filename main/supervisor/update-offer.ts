@@ -1,5 +1,7 @@
 import type { Context } from '../core/context';
-import { checkForUpdates, readFailedUpgrade, readUpdateRecord } from '../core/update-check';
+import { updateConfig } from '../core/config';
+import { AnimaError } from '../core/errors';
+import { readFailedUpgrade, readUpdateRecord } from '../core/update-check';
 import { decideAgainst } from '../core/update-policy';
 import type { Channel } from '../shared/settings';
 import type { UpdateState } from '../shared/status';
@@ -20,15 +22,6 @@ interface Found {
 export class UpdateOffer {
   private found: Found | null = null;
   private failure: { message: string; checkedAt: string } | null = null;
-
-  /** Asks the registry now. The published state is `state()`; a failure is part of it, with the time of the last good check. */
-  async check(ctx: Context, opts: { timeoutMs?: number } = {}): Promise<void> {
-    try {
-      await checkForUpdates(ctx, opts);
-    } catch {
-      // Recorded in run/update-check.json with its reason, like a success: state() reads it.
-    }
-  }
 
   state(ctx: Context, running: string | null): UpdateState | null {
     this.absorb(ctx);
@@ -68,6 +61,63 @@ export class UpdateOffer {
       if (!this.found || rec.checkedAt > this.found.checkedAt) this.found = { channel: rec.decision.channel, target: rec.decision.target, checkedAt: rec.checkedAt };
     } else if (rec.error && (!this.failure || rec.checkedAt > this.failure.checkedAt)) {
       this.failure = { message: rec.error.message, checkedAt: rec.checkedAt };
+    }
+  }
+}
+
+export interface UpdatesDeps {
+  context(): Context;
+  /** Asks the registry (in the registry worker); the answer, or the failure, lands in run/update-check.json. */
+  check(timeoutMs?: number): Promise<void>;
+  runningVersion(): string | null;
+  emitState(): void;
+}
+
+/**
+ * The home's updates as the supervisor publishes them: the offer (above), re-asked once
+ * when the channel changes under it, and the runtime's narrow rights over it (runtime
+ * contract §7: only the version on offer).
+ */
+export class Updates {
+  readonly offer = new UpdateOffer();
+  private recheckedFor: string | null = null;
+
+  constructor(private readonly d: UpdatesDeps) {}
+
+  state(ctx: Context): UpdateState | null {
+    // A channel changed by any client (even by editing config.json) is asked about once, soon.
+    if (this.offer.isForOtherChannel(ctx) && this.recheckedFor !== ctx.channel) {
+      this.recheckedFor = ctx.channel;
+      setImmediate(() => void this.check().catch(() => {}));
+    }
+    return this.offer.state(ctx, this.d.runningVersion());
+  }
+
+  /** Asks the registry now and publishes what it offers; installs nothing. */
+  async check(opts: { timeoutMs?: number } = {}): Promise<UpdateState | null> {
+    try {
+      await this.d.check(opts.timeoutMs);
+    } catch {
+      // Recorded in run/update-check.json with its reason, like a success: state() reads it.
+    }
+    this.d.emitState();
+    return this.state(this.d.context());
+  }
+
+  /** "Skip 1.5.0": saved in config.json; a newer version prompts again. */
+  skip(version: string): UpdateState | null {
+    updateConfig(this.d.context().paths.config, (c) => {
+      if (!c.updates.skipped.includes(version)) c.updates.skipped.push(version);
+    });
+    this.d.emitState();
+    return this.state(this.d.context());
+  }
+
+  /** A runtime may only ever ask for the version on offer. */
+  assertOffered(version: string): void {
+    const offer = this.state(this.d.context());
+    if (!offer?.available || offer.target !== version) {
+      throw new AnimaError('ENOTOFFERED', `${version} is not the version on offer${offer?.available && offer.target ? ` (${offer.target} is)` : ' (nothing newer is offered)'}: a runtime can only skip or start the offered upgrade`);
     }
   }
 }

@@ -3,15 +3,15 @@ import semver from 'semver';
 import { updateConfig } from '../core/config';
 import { isAnimaError, messageOf } from '../core/errors';
 import type { Context, Overrides } from '../core/context';
-import { describeInstallProgress, installVersion, pinAndSwap } from '../core/installer';
-import { resolveVersion } from '../core/registry';
+import { pinAndSwap } from '../core/installer';
 import { discard, pruneVersions } from '../core/runtime-store';
-import { channelVersion, recordFailedUpgrade } from '../core/update-check';
+import { recordFailedUpgrade } from '../core/update-check';
 import { tailLines } from '../core/log-tail';
 import type { Snapshot } from '../core/verify';
 import type { VerifyResult } from '../shared/status';
 import type { OperationOutcome, ParamsOf } from '../shared/control-protocol';
 import { cancelled } from './readiness';
+import type { RegistryTask, TaskResults } from './registry-task';
 import { UpgradeRecordSchema, type UpgradeFailure, type UpgradePhase, type UpgradeStep, type UpgradeTarget } from './upgrade-phase';
 
 /**
@@ -25,6 +25,8 @@ export interface UpgradeHost {
   checkpoint(phase: UpgradePhase): Promise<void>;
   progress(step: string, message: string, data?: Record<string, unknown>): void;
   contextFor(o: Overrides & { channel?: string }): Context;
+  /** Registry work (resolving, installing) in the short-lived registry worker, with the context of the last contextFor. */
+  registryTask<T extends RegistryTask>(task: T): Promise<TaskResults[T['task']]>;
   anyServiceAlive(): boolean;
   /** The version the services run now, or null. */
   runningVersion(): string | null;
@@ -35,7 +37,8 @@ export interface UpgradeHost {
   readonly cancelSignal: AbortSignal | undefined;
   verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult>;
   restartInPlace(ctx: Context, force: boolean): Promise<OperationOutcome>;
-  setConfig(key: string, value: string): unknown;
+  /** config.json was changed by the transaction (the channel, once the new version is verified). */
+  settingsChanged(): void;
 }
 
 export interface UpgradeParams extends ParamsOf<'upgrade'> {
@@ -73,13 +76,6 @@ function failureOf(e: unknown, ctx: Context): UpgradeFailure {
   return { check: isAnimaError(e) ? e.code : 'error', detail: messageOf(e) };
 }
 
-/** The version an upgrade goes to: an exact version or tag asked for, else what the channel offers. */
-async function resolveTarget(ctx: Context, requested: string | undefined): Promise<string | null> {
-  const registry = await ctx.registry();
-  if (requested) return (await resolveVersion(registry, ctx.packageName, requested)).version;
-  return channelVersion(ctx);
-}
-
 /**
  * The one click (architecture.md, "Upgrade to V"): install V beside the running
  * version; snapshot pids, startedAt and provider configs; drain; switch; start; verify
@@ -91,15 +87,22 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
   return host.run('upgrade', async () => {
     const ctx = host.contextFor(params);
     const saveChannel = () => {
-      if (params.channel && params.channel !== ctx.config.channel) host.setConfig('channel', params.channel);
+      if (params.channel && params.channel !== ctx.config.channel) {
+        const channel = params.channel;
+        updateConfig(ctx.paths.config, (c) => {
+          c.channel = channel;
+        });
+        host.settingsChanged();
+      }
     };
     // From what runs: after a `runtime install` while running, the pin names a version that never ran.
     const from = host.runningVersion() ?? ctx.config.runtime.version ?? null;
     // A restart leaves the home running whatever it was before; an upgrade keeps a stopped home stopped.
     const wasRunning = !!params.viaRestart || host.anyServiceAlive();
     await host.checkpoint({ step: 'resolving', from, wasRunning });
-    host.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName} on ${(await ctx.registry()).url}`);
-    const target = await resolveTarget(ctx, params.version);
+    host.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName}`);
+    const { version: target, registry } = await host.registryTask({ task: 'target', requested: params.version });
+    host.progress('resolving', `${ctx.packageName}: ${target} on ${registry}`);
     if (target && target === from) {
       saveChannel();
       // `restart --version <the pin>` is a plain restart, verified.
@@ -119,10 +122,7 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
     // Install beside the running version: nothing is stopped until V is complete and valid.
     let installed;
     try {
-      installed = await installVersion(ctx, target, {
-        activate: false,
-        onProgress: (p) => host.progress(p.step, describeInstallProgress(p), { ...p }),
-      });
+      installed = await host.registryTask({ task: 'install', spec: target, activate: false });
     } catch (e) {
       const failure = describeFailure(e, ctx);
       recordFailedUpgrade(ctx, { version: target, at: new Date().toISOString(), reason: `${failure.check}: ${failure.detail}` });

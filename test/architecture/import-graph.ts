@@ -52,6 +52,9 @@ const keepTypeImports = (root: string): Plugin => ({
   },
 });
 
+/** A built bundle required by path at run time, and the source it is built from (scripts/build.mjs). */
+const BUNDLES: Record<string, string> = { './cli-commands.cjs': 'main/cli/index.ts' };
+
 export async function importGraph(root: string, roots: string[] = ROOTS): Promise<Graph> {
   const files = roots.flatMap((r) => sources(root, r)).sort();
   const result = await build({
@@ -65,6 +68,8 @@ export async function importGraph(root: string, roots: string[] = ROOTS): Promis
     platform: 'node',
     format: 'esm',
     packages: 'external',
+    // Bundles that load each other at run time (the CLI's front hands over to its commands).
+    external: Object.keys(BUNDLES),
     logLevel: 'silent',
     tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
     plugins: [keepTypeImports(root)],
@@ -75,6 +80,7 @@ export async function importGraph(root: string, roots: string[] = ROOTS): Promis
     for (const imp of input.imports) {
       let edge: Edge;
       if (!imp.external) edge = { from, to: imp.path, kind: 'file' };
+      else if (BUNDLES[imp.path]) edge = { from, to: BUNDLES[imp.path], kind: 'file' };
       else if (isBuiltin(imp.path)) edge = { from, to: imp.path.startsWith('node:') ? imp.path : `node:${imp.path}`, kind: 'builtin' };
       else edge = { from, to: packageName(imp.path), kind: 'package' };
       const key = `${edge.from}\0${edge.to}`;

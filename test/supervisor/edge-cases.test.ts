@@ -91,3 +91,23 @@ describe('a restart whose target cannot be had stops nothing', () => {
     });
   }
 });
+
+describe('a broken config.json and no supervisor', () => {
+  it('stop still reaches the services a killed supervisor left running', async () => {
+    const { home, env } = await world.supervisedHome();
+    const start = await world.cli(['start', '--no-browser', '--version', '1.0.0'], { home, env });
+    expect(start.code, start.stderr).toBe(0);
+    const supervisor = JSON.parse(readFileSync(join(home, 'run', 'supervisor.pid'), 'utf8')).pid;
+    process.kill(supervisor, 'SIGKILL');
+    const file = join(home, 'config.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(',', ''));
+    const broken = readFileSync(file, 'utf8');
+    expect(serviceProcesses(home).web).toHaveLength(1);
+
+    const stop = await world.cli(['stop'], { home, env });
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(serviceProcesses(home)).toEqual({ web: [], agent: [] });
+    // Never rewritten behind the user's back.
+    expect(readFileSync(file, 'utf8')).toBe(broken);
+  });
+});

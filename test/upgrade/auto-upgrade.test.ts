@@ -89,7 +89,11 @@ describe('updates.auto when-idle, with a real supervisor', () => {
     expect(problems(a, items)).toEqual([]);
     // Every step of the item was done by 1.0.0: nothing was upgraded while it worked.
     expect(a.steps.filter((s) => s.item === 'busy').map((s) => s.version)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0']);
-    const s = await status(world, h);
+    // The outcome is published once the upgrade has also refreshed the offer.
+    const s = await waitFor(async () => {
+      const st = await status(world, h);
+      return st.update?.lastAutoUpgrade ? st : null;
+    }, { what: 'the outcome of the automatic upgrade in the status' });
     expect(s.update.lastAutoUpgrade).toMatchObject({ to: '1.1.0', ok: true });
     expect(s.update.auto).toBeNull();
   });

@@ -10,6 +10,7 @@ import { offlineStatus, offlineStatusWithoutConfig } from '../../core/status';
 import { ensureSupervisor } from '../../core/supervisor-process';
 import type { OptionSpec } from '../args';
 import { hasDisplay, openBrowser } from '../browser';
+import { loopbackDashboardUrl } from '../../shared/dashboard-url';
 import { connectIfRunning } from '../../core/control-client';
 import { contextFor, contextIfReadable, defineCommand, expandTilde, JSON_OPTION, NO_BROWSER_OPTION, refuseInDevelopmentHome, TARGET_OPTIONS, targetOf, type Invocation } from '../command';
 import { closing, operate, overrides, printOutcome, runOperation } from '../supervisor-client';
@@ -48,7 +49,7 @@ export const start = defineCommand({
     );
     if (!client) throw new AnimaError('ESUPERVISOR_GONE', 'The supervisor went away');
     return closing(client, async (c) => {
-      const url = (await c.request('status', {})).services.web.url;
+      const url = loopbackDashboardUrl((await c.request('status', {})).services.web.url);
       if (inv.options.json) {
         inv.out.json({ ...outcome, url });
         return outcome.ok ? 0 : 1;
@@ -78,8 +79,9 @@ export const stop = defineCommand({
         return 0;
       }
     }
-    if (problem && !running) throw problem;
-    // Services a crashed supervisor left behind: a new one adopts them, then drains them.
+    // Services a crashed supervisor left behind: a new one adopts them, then drains them
+    // (it starts on the defaults while config.json is broken, and says so in its log).
+    if (problem) inv.out.err(`Warning: ${problem.message}; stopping with the last good or default settings.`);
     const client = running ?? (await ensureSupervisor(paths, inv.env));
     return operate(client, inv, 'stop', () => client.request('stop', { force: !!inv.options.force }));
   },
