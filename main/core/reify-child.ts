@@ -10,7 +10,8 @@
 //    script is about to run, every seeded package gets its own copies first, since a script
 //    may write anywhere in the tree;
 // 3. store: every package that runs no install code and is not in the store yet is unpacked
-//    from its tarball, checked against its integrity, into the store (read-only); each
+//    from its tarball, checked against its integrity, into the store (read-only), or, when
+//    nothing but Arborist wrote into the staging folder, made of the folder's own files; each
 //    package folder whose bytes equal its store entry then becomes links to it.
 //
 // A failure is reported as JSON on fd 3; fd 4 is a lifeline that ends with the parent.
@@ -156,15 +157,18 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     // Written after every seeded folder: Arborist trusts it only if it is the newest thing in node_modules.
     writeFileSync(join(stage, 'node_modules', '.package-lock.json'), JSON.stringify({ name: ideal.packageName, version: ideal.version, lockfileVersion: 3, requires: true, packages }, null, 2));
 
-    const rebuild = arb.rebuild.bind(arb);
-    arb.rebuild = async (o: { nodes?: ArbNode[] } = {}) => {
-      if (scriptsWillRun(arb, o.nodes ?? [])) {
-        for (const node of seeded.values()) if (unshare(node.path)) stats.unshared++;
-        seeded.clear();
-      }
-      return rebuild(o);
-    };
   }
+  // Unknown until Arborist's build says otherwise: then nothing but Arborist and pacote wrote into the staging folder.
+  let codeRan = true;
+  const rebuild = arb.rebuild.bind(arb);
+  arb.rebuild = async (o: { nodes?: ArbNode[] } = {}) => {
+    codeRan = scriptsWillRun(arb, o.nodes ?? []);
+    if (codeRan) {
+      for (const node of seeded.values()) if (unshare(node.path)) stats.unshared++;
+      seeded.clear();
+    }
+    return rebuild(o);
+  };
 
   await arb.reify(reifyOptions);
   tell({ packages: { done: total, total } });
@@ -175,10 +179,21 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   tell({ phase: 'storing' });
   // Each entry is unpacked once, however many folders hold that package; unpacking runs a few at a time, as Arborist's does.
   const entries = new Map<string, Promise<boolean>>();
-  const addEntry = async (name: string, e: LockEntry): Promise<boolean> => {
+  const addEntry = async (name: string, e: LockEntry, dir: string): Promise<boolean> => {
     const entry = join(store, name);
     if (existsSync(entry)) return true;
     const tmp = tempEntry(store, name);
+    // No install code ran, and the package has no bins (bin-links chmods and may rewrite those): its folder is still
+    // exactly what pacote unpacked while checking the tarball against its integrity, so the entry is made of its files.
+    const own = readJson(join(dir, 'package.json'));
+    const direct = !codeRan && own && binFiles(own, normalizeBin).length === 0 ? packageFiles(dir) : null;
+    if (direct) {
+      linkEntry(dir, direct, tmp);
+      seal(tmp, direct, []);
+      renameSync(tmp, entry);
+      stats.stored++;
+      return true;
+    }
     try {
       // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
       await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
@@ -211,9 +226,11 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
       stats.own++;
       return;
     }
-    if (!entries.has(name)) entries.set(name, addEntry(name, e));
+    if (!entries.has(name)) entries.set(name, addEntry(name, e, dir));
     const entry = join(store, name);
-    if ((await entries.get(name)) && sameFiles(dir, entry)) {
+    const ready = await entries.get(name);
+    if (ready && lstatSync(join(dir, 'package.json')).ino === lstatSync(join(entry, 'package.json')).ino) stats.linked++; // made of this folder's files
+    else if (ready && sameFiles(dir, entry)) {
       relink(entry, packageFiles(entry)!, dir);
       stats.linked++;
     } else stats.own++;

@@ -49,6 +49,10 @@ beforeAll(async () => {
     scripts: { postinstall: "node -e \"require('fs').appendFileSync('built.txt', process.pid + ' ' + Date.now() + '\\n'); require('fs').appendFileSync('index.js', '// built ' + process.pid + '\\n')\"" },
   });
   for (const [version, deps] of Object.entries(DEPS)) await world.publishRuntime({ name: PKG, version, moreDependencies: deps });
+  // A dependency whose tarball on the registry no longer matches its integrity.
+  await publishPackage('@anima-store/tampered', '1.0.0');
+  await world.registry.corruptTarball('@anima-store/tampered', '1.0.0');
+  await world.publishRuntime({ name: '@anima-store/tampered-runtime', version: '1.0.0', moreDependencies: { ...DEPS['1.2.0'], '@anima-store/tampered': '1.0.0' } });
   // A runtime whose web service never becomes healthy, sharing 1.0.0's packages: an upgrade to it rolls back.
   await world.publishRuntime({ name: PKG, version: '1.3.0', web: 'never-healthy', moreDependencies: DEPS['1.0.0'] });
 });
@@ -141,6 +145,37 @@ describe('the package store', () => {
     const { entries, used } = storeUse(home);
     expect(entries.length).toBeGreaterThan(0);
     expect([...used].sort()).toEqual(entries);
+  });
+});
+
+describe('what enters the store', () => {
+  it('with no install code in the tree, entries are made of the folders Arborist unpacked (bins aside), read-only, and the next version shares them', async () => {
+    const home = world.newHome();
+    await install(home, '1.2.0');
+    const marker = JSON.parse(readFileSync(join(versionDir(home, '1.2.0'), '.anima-install.json'), 'utf8'));
+    // leaf 1 and 2, changes 2, shared (it has a bin: unpacked again from its tarball and compared).
+    expect(marker.store).toMatchObject({ seeded: 0, unshared: 0, stored: 4, linked: 4, own: 0 });
+    const { entries, used } = storeUse(home);
+    expect(entries).toHaveLength(4);
+    expect([...used].sort()).toEqual(entries);
+    for (const e of entries) for (const f of walkFiles(join(storeOf(home), e))) expect(statSync(join(storeOf(home), e, f)).mode & 0o222, `${e}/${f}`).toBe(0);
+    expect(statSync(join(versionDir(home, '1.2.0'), 'node_modules/.bin/shared-cli')).mode & 0o111).not.toBe(0);
+    expectRunnable(home, '1.2.0');
+    await install(home, '1.1.0');
+    for (const f of SHARED_FILES) expect(shared(home, '1.1.0', '1.2.0', f), f).toBe(true);
+    expectRunnable(home, '1.1.0');
+  });
+
+  it('a dependency whose tarball fails its integrity check installs nothing and adds nothing to the store', async () => {
+    const home = world.newHome();
+    await install(home, '1.2.0');
+    const before = storeUse(home).entries;
+    const r = await world.cli(['runtime', 'install', '--package', '@anima-store/tampered-runtime', '--version', '1.0.0'], { home, env: { ...env, npm_config_cache: join(world.tmp, 'cache-tampered') } });
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toMatch(/EINTEGRITY|integrity/);
+    expect(storeUse(home).entries).toEqual(before);
+    expect(readdirSync(storeOf(home)).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(home, 'runtime', 'versions'))).toEqual(['1.2.0']);
   });
 });
 
