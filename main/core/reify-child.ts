@@ -156,7 +156,6 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     for (const [loc, node] of seeded) packages[loc] = Shrinkwrap.metaFromNode(node, stage);
     // Written after every seeded folder: Arborist trusts it only if it is the newest thing in node_modules.
     writeFileSync(join(stage, 'node_modules', '.package-lock.json'), JSON.stringify({ name: ideal.packageName, version: ideal.version, lockfileVersion: 3, requires: true, packages }, null, 2));
-
   }
   // Unknown until Arborist's build says otherwise: then nothing but Arborist and pacote wrote into the staging folder.
   let codeRan = true;
