@@ -37,7 +37,7 @@ function resolvePkgDir(from: string, name: string): string | null {
   }
 }
 
-function readPkg(dir: string): Record<string, any> {
+export function readPkg(dir: string): Record<string, any> {
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 }
 
@@ -46,7 +46,7 @@ function readPkg(dir: string): Record<string, any> {
  * installed in this checkout. Refuses what would make the comparison unfair or
  * fail offline: install scripts, optional dependencies, pre-releases.
  */
-function dependencyClosure(roots: string[]): LocalPkg[] {
+export function dependencyClosure(roots: string[]): LocalPkg[] {
   const seen = new Map<string, LocalPkg>();
   const queue: string[] = roots.map((r) => {
     const d = resolvePkgDir(REPO, r);
@@ -73,7 +73,7 @@ function dependencyClosure(roots: string[]): LocalPkg[] {
   return [...seen.values()];
 }
 
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
@@ -106,8 +106,29 @@ interface Timed {
   ms: number;
 }
 
+/**
+ * Runs every case once per round, interleaved, in an order rotated each round, so drift on
+ * the machine hits every case alike; stops early rather than pass the deadline. True if it did.
+ */
+export async function interleavedRounds(cases: [number[], () => Promise<number>][], runs: number, deadline: number, log: (s: string) => void, describe: (round: number) => string): Promise<boolean> {
+  for (let i = 1; i <= runs; i++) {
+    const roundStart = performance.now();
+    for (let k = 0; k < cases.length; k++) {
+      const [into, measure] = cases[(k + i - 1) % cases.length];
+      into.push(await measure());
+    }
+    const roundMs = performance.now() - roundStart;
+    log(describe(i));
+    if (i < runs && performance.now() + roundMs > deadline) {
+      log(`stopping after ${i} runs: the next one would pass the time budget (BENCH_BUDGET_S=${process.env.BENCH_BUDGET_S ?? 'default'})`);
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Runs a child to completion and times it; a failure aborts the bench with the child's output. */
-function timedRun(label: string, command: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<Timed> {
+export function timedRun(label: string, command: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -218,22 +239,9 @@ export async function run(): Promise<Table> {
       [samples.animactlWarm, () => animactl(warmCache.animactl)],
       [samples.npmWarm, () => npm(warmCache.npm)],
     ];
-    let stoppedEarly = false;
-    for (let i = 1; i <= runs; i++) {
-      const roundStart = performance.now();
-      // Interleaved, and in a rotated order each round, so drift on the machine hits every case alike.
-      for (let k = 0; k < cases.length; k++) {
-        const [into, measure] = cases[(k + i - 1) % cases.length];
-        into.push(await measure());
-      }
-      const roundMs = performance.now() - roundStart;
-      log(`run ${i}/${runs}: animactl ${Math.round(samples.animactlCold.at(-1)!)}/${Math.round(samples.animactlWarm.at(-1)!)} ms, npm ${Math.round(samples.npmCold.at(-1)!)}/${Math.round(samples.npmWarm.at(-1)!)} ms (cold/warm)`);
-      if (i < runs && performance.now() + roundMs > deadline) {
-        log(`stopping after ${i} runs: the next one would pass the time budget (BENCH_BUDGET_S=${budgetS})`);
-        stoppedEarly = true;
-        break;
-      }
-    }
+    const stoppedEarly = await interleavedRounds(cases, runs, deadline, log, (i) =>
+      `run ${i}/${runs}: animactl ${Math.round(samples.animactlCold.at(-1)!)}/${Math.round(samples.animactlWarm.at(-1)!)} ms, npm ${Math.round(samples.npmCold.at(-1)!)}/${Math.round(samples.npmWarm.at(-1)!)} ms (cold/warm)`,
+    );
     // Process start alone, for scale: neither command touches the registry.
     const startup = { animactl: [] as number[], npm: [] as number[] };
     for (let i = 0; i < 5; i++) {

@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   upgrade: () => import('./upgrade'),
   renderer: () => import('./renderer'),
   cli: () => import('./cli'),
+  store: () => import('./store'),
 };
 
 function machine(): string {

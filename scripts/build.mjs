@@ -30,6 +30,8 @@ async function emit(options) {
 const nodeEntries = {
   'cli-commands': 'main/cli/index.ts',
   supervisor: 'main/supervisor/index.ts',
+  // Arborist's child process (main/core/installer.ts starts it): a file of its own, loaded only by that child.
+  'reify-child': 'main/core/reify-child.ts',
   'registry-worker': 'main/supervisor/registry-worker-main.ts',
   'app/main': 'main/app/electron/main.ts',
 };

@@ -17,6 +17,8 @@ import { nodeCommand } from './supervisor-process';
 import { refOf } from './process-identity';
 import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import { writerRecordOf } from './runtime-store';
+import { storeDir } from './package-store';
+import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
   type InstallRecord,
@@ -105,7 +107,13 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
   try {
     await download(registry, resolved, stage, progress);
     progress({ step: 'installing-dependencies', version: resolved.version });
-    await installDependencies(registry, packageName, stage, (packages) => progress({ step: 'installing-dependencies', version: resolved.version, packages }));
+    const store = await installDependencies(registry, packageName, stage, storeDir(paths), (m) =>
+      progress({
+        step: 'installing-dependencies',
+        version: resolved.version,
+        ...('packages' in m ? { packages: m.packages } : { message: m.phase === 'seeded' ? `${m.count} packages linked from the store` : 'adding the new packages to the store' }),
+      }),
+    );
     progress({ step: 'validating', version: resolved.version });
     checkInstalledFiles(stage, decl);
     const record: InstallRecord = {
@@ -116,6 +124,7 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
       resolved: redactUrl(resolved.resolved),
       registry: registry.url,
       installedAt: new Date().toISOString(),
+      ...(store ? { store } : {}),
     };
     writeJsonAtomic(join(stage, INSTALL_MARKER), record);
     const dest = paths.version(resolved.version);
@@ -155,7 +164,7 @@ export function describeInstallProgress(p: InstallProgress): string {
     case 'downloading':
       return `Downloading ${p.version}: ${formatBytes(p.bytes ?? 0)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`;
     case 'installing-dependencies':
-      return `Installing the dependencies of ${p.version}${p.packages ? `: ${p.packages.done} of ${p.packages.total} packages` : ''}`;
+      return `Installing the dependencies of ${p.version}${p.packages ? `: ${p.packages.done} of ${p.packages.total} packages` : p.message ? `: ${p.message}` : ''}`;
     case 'validating':
       return `Checking ${p.version} against the runtime contract`;
     case 'activating':
@@ -253,16 +262,18 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
  * hidden while Arborist builds its tree (it would otherwise resolve them, and fail
  * on unpublished ones), and a shipped npm-shrinkwrap.json is also offered as
  * package-lock.json (Arborist 10 no longer reads shrinkwraps). The package's own
- * files are restored byte for byte afterwards.
+ * files are restored byte for byte afterwards. What the home's package store already
+ * holds is linked rather than unpacked again, and what it lacks is added to it
+ * (reify-child.ts, package-store.ts).
  */
-async function installDependencies(registry: RegistryTarget, packageName: string, dir: string, onPackages: (p: { done: number; total: number }) => void): Promise<void> {
+async function installDependencies(registry: RegistryTarget, packageName: string, dir: string, store: string, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats | null> {
   const pkgFile = join(dir, 'package.json');
   const original = readFileSync(pkgFile);
   const pkg = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
   const hasDeps = ['dependencies', 'optionalDependencies', 'peerDependencies'].some(
     (k) => pkg[k] && Object.keys(pkg[k] as object).length > 0,
   );
-  if (!hasDeps) return;
+  if (!hasDeps) return null;
   const shrinkwrap = join(dir, 'npm-shrinkwrap.json');
   const lock = join(dir, 'package-lock.json');
   const addedLock = existsSync(shrinkwrap) && !existsSync(lock);
@@ -272,7 +283,7 @@ async function installDependencies(registry: RegistryTarget, packageName: string
       writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
     }
     if (addedLock) copyFileSync(shrinkwrap, lock);
-    await reifyInChild(dependencyOptions(registry), dir, onPackages);
+    return await reifyInChild(dependencyOptions(registry), dir, store, onChild);
   } catch (e) {
     redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
@@ -292,16 +303,16 @@ async function installDependencies(registry: RegistryTarget, packageName: string
 }
 
 /**
- * Arborist in a child process whose environment is the services' allowlist. Dependencies'
- * install scripts run as npm runs them, but @npmcli/run-script hands them
+ * Arborist in a child process (reify-child.ts) whose environment is the services' allowlist.
+ * Dependencies' install scripts run as npm runs them, but @npmcli/run-script hands them
  * `{ ...process.env }` of whoever runs Arborist: in the CLI or the supervisor that holds
  * the user's tokens, npm_config_* with registry passwords, proxy credentials. The npm
  * options (credentials keyed per registry included) travel on stdin, never in the
  * environment or the command line, which other local users can read.
  */
-function reifyInChild(options: Record<string, unknown>, dir: string, onPackages: (p: { done: number; total: number }) => void): Promise<void> {
+function reifyInChild(options: Record<string, unknown>, dir: string, store: string | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats> {
   const node = nodeCommand();
-  const child = spawn(node.command, ['-e', REIFY_CHILD], {
+  const child = spawn(node.command, [reifyChildScript()], {
     env: { ...scrubbedEnv(process.env), ...node.env },
     // fd 4 is a lifeline, never written: it closes when we die (even by SIGKILL), and the child
     // then stops rather than go on writing into a staging folder the next install sweeps.
@@ -314,10 +325,11 @@ function reifyInChild(options: Record<string, unknown>, dir: string, onPackages:
   // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
   const writer = writerRecordOf(dir);
   if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
-  // fd 3 carries NDJSON: {"packages":{done,total}} as Arborist goes, then {"error":…} on failure.
+  // fd 3 carries NDJSON (ChildMessage): progress as Arborist goes, then the store's stats or the error.
   let result = '';
   let stderr = '';
   let error: { message?: string } | undefined;
+  let stats: StoreStats | undefined;
   let lastReport = 0;
   child.stdio[3]!.on('data', (d: Buffer) => {
     result += d.toString('utf8');
@@ -325,73 +337,42 @@ function reifyInChild(options: Record<string, unknown>, dir: string, onPackages:
     while ((nl = result.indexOf('\n')) >= 0) {
       const line = result.slice(0, nl);
       result = result.slice(nl + 1);
-      let msg: { packages?: { done: number; total: number }; error?: { message?: string } };
+      let msg: ChildMessage;
       try {
         msg = JSON.parse(line);
       } catch {
         continue;
       }
-      if (msg.error) error = msg.error;
+      if ('error' in msg) error = msg.error;
+      else if ('stats' in msg) stats = msg.stats;
+      else if ('phase' in msg) onChild(msg);
       // A line per package; a few a second are enough for a bar.
-      else if (msg.packages && (msg.packages.done === msg.packages.total || Date.now() - lastReport > 100)) {
+      else if (msg.packages.done === msg.packages.total || Date.now() - lastReport > 100) {
         lastReport = Date.now();
-        onPackages(msg.packages);
+        onChild(msg);
       }
     }
   });
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   // A child that died at once (its exit is reported below) must not crash us with EPIPE.
   child.stdin!.on('error', () => {});
-  child.stdin!.end(JSON.stringify({ arborist: createRequire(__filename).resolve('@npmcli/arborist'), options: { ...options, path: dir, audit: false, fund: false } }));
+  const req = createRequire(__filename);
+  const input: ReifyInput = { arborist: req.resolve('@npmcli/arborist'), pacote: req.resolve('pacote'), options: { ...options, path: dir, audit: false, fund: false }, store };
+  child.stdin!.end(JSON.stringify(input));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
       rmSync(writer, { force: true });
-      if (code === 0) return resolve();
+      if (code === 0 && stats) return resolve(stats);
       reject(Object.assign(new Error(error?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), error ?? {}));
     });
   });
 }
 
-// Runs in the child: read the options, reify like `npm install --omit=dev`, report a failure's
-// code and message (and the package a 404 was about) as JSON on fd 3.
-const REIFY_CHILD = `
-const report = (e) => {
-  const { message, code, pkgid, statusCode, type, errno } = e || {};
-  send({ error: { message: String(message), code, pkgid, statusCode, type, errno } });
-  process.exit(1);
-};
-function send(msg) {
-  require('node:fs').writeSync(3, JSON.stringify(msg) + '\\n');
+/** dist/reify-child.cjs, beside the bundle that runs (dist/ for the CLI, the supervisor and its registry worker; dist/app/ for the app). */
+function reifyChildScript(): string {
+  const candidates = [join(__dirname, 'reify-child.cjs'), join(__dirname, '..', 'reify-child.cjs')];
+  const found = candidates.find((f) => existsSync(f));
+  if (!found) throw new AnimaError('EINSTALLER', `The dependency installer (reify-child.cjs) is missing beside ${__dirname}`, { hint: 'Run `npm run build`.' });
+  return found;
 }
-// make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
-// (a chunked tarball): in this throwaway process that is the answer, not a crash.
-process.on('uncaughtException', report);
-// Our parent is gone (killed mid-install): stop at once; its staging folder is swept next time.
-const lifeline = new (require('node:net').Socket)({ fd: 4, readable: true, writable: false });
-lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
-lifeline.unref();
-let input = '';
-process.stdin.on('data', (d) => (input += d)).on('end', async () => {
-  const { arborist, options } = JSON.parse(input);
-  try {
-    const Arborist = require(arborist);
-    const opts = { omit: ['dev'], save: false, audit: false, fund: false };
-    const arb = new Arborist(options);
-    // The ideal tree first, to know how many packages there are; reify then reuses it.
-    await arb.buildIdealTree(opts);
-    const total = Math.max(0, arb.idealTree.inventory.size - 1);
-    let done = 0;
-    // Arborist times each package it puts in place (proc-log's time events).
-    process.on('time', (kind, name) => {
-      if (kind === 'end' && typeof name === 'string' && name.startsWith('reifyNode:')) send({ packages: { done: Math.min(++done, total), total } });
-    });
-    send({ packages: { done: 0, total } });
-    await arb.reify(opts);
-    send({ packages: { done: total, total } });
-    process.exit(0);
-  } catch (e) {
-    report(e);
-  }
-});
-`;

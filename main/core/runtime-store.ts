@@ -7,6 +7,8 @@ import { fsyncDir } from './atomic';
 import { securePrivateHome, type HomeLayout } from './home';
 import { liveProcess } from './pidfile';
 import { isAlive, isSameProcess, type ProcessRef } from './process-identity';
+import { collectStore, sweepStore } from './package-store';
+import type { StoreStats } from './reify-child';
 
 /** Written last into a version's folder: its presence is what makes a version "installed". */
 export const INSTALL_MARKER = '.anima-install.json';
@@ -18,6 +20,8 @@ export interface InstallRecord {
   resolved: string;
   registry: string;
   installedAt: string;
+  /** What the package store saved (reify-child.ts): for diagnostics and the bench. */
+  store?: StoreStats;
 }
 
 export function readInstallRecord(dir: string): InstallRecord | null {
@@ -147,6 +151,7 @@ export function sweepLeftovers(paths: HomeLayout): string[] {
     }
   };
   sweep(paths.versions, (n) => /\.partial-|^\.trash-/.test(n));
+  swept.push(...sweepStore(paths));
   sweep(paths.runtime, (n) => /^current\.tmp-/.test(n));
   // A kill -9 mid atomic write leaves its temporary beside the file (`.config.json.<pid>.<hex>.tmp`, and the
   // lock's `operation.lock.<pid>.<hex>`). Their names carry the writer's pid: only a dead writer's are removed.
@@ -170,7 +175,9 @@ export function sweepLeftovers(paths: HomeLayout): string[] {
 
 /**
  * Keeps the newest `keep` installs (by install time) plus every protected version
- * (the pin, current, whatever the services run now): the rest go.
+ * (the pin, current, whatever the services run now): the rest go, and with them the
+ * store's entries no remaining version links to (also those a discarded or swept
+ * install left).
  */
 export function pruneVersions(paths: HomeLayout, packageName: string, keep: number, protect: Iterable<string | null | undefined>): string[] {
   // Whatever a live service runs from stays, whoever prunes (a CLI install while services run).
@@ -188,6 +195,7 @@ export function pruneVersions(paths: HomeLayout, packageName: string, keep: numb
     discard(paths.version(r.version));
     removed.push(r.version);
   }
+  collectStore(paths);
   return removed;
 }
 

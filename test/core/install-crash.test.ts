@@ -97,8 +97,10 @@ async function expectRecovered(home: string, cache: string, what: string): Promi
   expect(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).runtime.version).toBe('1.1.0');
   expect(readlinkSync(join(home, 'runtime', 'current'))).toBe(join('versions', '1.1.0'));
   expectComplete(home, '1.1.0', what);
-  // No *.partial-*, .trash-*, current.tmp-*: only the link, and the two versions (the old one kept for rollback).
-  expect(readdirSync(join(home, 'runtime')).sort(), what).toEqual(['current', 'versions']);
+  // No *.partial-*, .trash-*, current.tmp-*: only the link, the package store (without temporaries or trash), and the
+  // two versions (the old one kept for rollback).
+  expect(readdirSync(join(home, 'runtime')).sort(), what).toEqual(['current', 'store', 'versions']);
+  expect(readdirSync(join(home, 'runtime', 'store')).filter((n) => n.startsWith('.')), what).toEqual([]);
   expect(readdirSync(join(home, 'runtime', 'versions')).sort(), what).toEqual(['1.0.0', '1.1.0']);
   expectComplete(home, '1.0.0', what);
   expect(existsSync(join(home, 'run', 'operation.lock')), `${what}: lock released`).toBe(false);
@@ -170,7 +172,7 @@ describe('a pin written but current not swapped', () => {
     expect(r.stderr).toMatch(/no version or dist-tag "9\.9\.9"/);
     expect(readlinkSync(join(home, 'runtime', 'current'))).toBe(join('versions', '1.0.0'));
     expect(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).runtime.version).toBe('1.0.0');
-    expect(readdirSync(join(home, 'runtime')).sort()).toEqual(['current', 'versions']);
+    expect(readdirSync(join(home, 'runtime')).sort()).toEqual(['current', 'store', 'versions']);
   });
 
   it('the next runtime install of another version ends with current and the pin on it', async () => {

@@ -1,0 +1,279 @@
+// The dependency installer's child process (dist/reify-child.cjs, started by installer.ts):
+// Arborist's reify, like `npm install --omit=dev`, in an environment reduced to the
+// services' allowlist, with the home's package store around it:
+//
+// 1. seed: every package of the planned tree whose tarball is already in the store is laid
+//    out in the staging folder as links to the store's files, its bins linked, and listed in
+//    a hidden lockfile (node_modules/.package-lock.json, npm's record of what is on disk), so
+//    Arborist's diff finds it in place and neither reads nor unpacks it again;
+// 2. reify: Arborist fetches and unpacks the rest and runs their install scripts; if any
+//    script is about to run, every seeded package gets its own copies first, since a script
+//    may write anywhere in the tree;
+// 3. store: every package that runs no install code and is not in the store yet is unpacked
+//    from its tarball, checked against its integrity, into the store (read-only), or, when
+//    nothing but Arborist wrote into the staging folder, made of the folder's own files; each
+//    package folder whose bytes equal its store entry then becomes links to it.
+//
+// A failure is reported as JSON on fd 3; fd 4 is a lifeline that ends with the parent.
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, normalize, relative } from 'node:path';
+import { Socket } from 'node:net';
+import { entryName, linkEntry, packageFiles, relink, sameFiles, seal, shareable, tempEntry, unshare } from './package-store';
+
+export interface ReifyInput {
+  arborist: string;
+  pacote: string;
+  options: Record<string, unknown> & { path: string };
+  /** The home's package store; null installs without one. */
+  store: string | null;
+}
+
+export interface StoreStats {
+  /** Packages laid out from the store before Arborist ran. */
+  seeded: number;
+  /** Seeded packages given their own copies because install scripts ran. */
+  unshared: number;
+  /** Entries added to the store. */
+  stored: number;
+  /** Packages Arborist unpacked that now link to the store. */
+  linked: number;
+  /** Packages that keep their own files (install code, bytes that differ from the tarball). */
+  own: number;
+}
+
+export type ReifyPhase = { phase: 'seeded'; count: number } | { phase: 'storing' };
+
+/** What the child says on fd 3, one JSON object a line. */
+export type ChildMessage = ReifyPhase | { packages: { done: number; total: number } } | { stats: StoreStats } | { error: Record<string, unknown> };
+
+// The parts of Arborist's Node this uses.
+interface ArbNode {
+  location: string;
+  path: string;
+  parent: ArbNode | null;
+  isLink: boolean;
+  inBundle: boolean;
+  integrity: string | null;
+  packageName: string;
+  version: string;
+  package: Record<string, any>;
+  binPaths: string[];
+  inventory: Map<string, ArbNode>;
+}
+
+interface LockEntry {
+  resolved?: string;
+  integrity?: string;
+  link?: boolean;
+  inBundle?: boolean;
+}
+
+/** One JSON line on fd 3: a phase reached (for progress), then the stats or the error. */
+const say = (line: ChildMessage) => writeSync(3, `${JSON.stringify(line)}\n`);
+
+const report = (e: unknown): never => {
+  const { message, code, pkgid, statusCode, type, errno } = (e ?? {}) as Record<string, unknown>;
+  say({ error: { message: String(message), code, pkgid, statusCode, type, errno } });
+  process.exit(1);
+};
+
+function readJson(file: string): Record<string, any> | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** The files a package's bins point at, relative to its folder. */
+function binFiles(pkg: Record<string, any>, normalizeBin: (p: object) => { bin?: Record<string, string> }): string[] {
+  return Object.values(normalizeBin({ ...pkg }).bin ?? {}).map((b) => normalize(b));
+}
+
+export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void = () => {}): Promise<StoreStats> {
+  const req = createRequire(input.arborist);
+  const Arborist = req(input.arborist);
+  const normalizeBin = req('npm-normalize-package-bin');
+  const stage = input.options.path;
+  const arb = new Arborist({ ...input.options, audit: false, fund: false });
+  const reifyOptions = { omit: ['dev'], save: false, audit: false, fund: false };
+  const stats: StoreStats = { seeded: 0, unshared: 0, stored: 0, linked: 0, own: 0 };
+  // Hard links make every file of an entry one file; on Windows npm's bins are shims, not links: no store there.
+  const store = process.platform === 'win32' ? null : input.store;
+
+  // The plan first, to know how many packages there are (and, with a store, which it holds); reify then reuses it.
+  await arb.buildIdealTree(reifyOptions);
+  const ideal = arb.idealTree as ArbNode;
+  const total = Math.max(0, ideal.inventory.size - 1);
+  let done = 0;
+  // Arborist times each package it puts in place (proc-log's time events); seeded ones count as done.
+  process.on('time', (kind: string, name: unknown) => {
+    if (kind === 'end' && typeof name === 'string' && name.startsWith('reifyNode:')) tell({ packages: { done: Math.min(++done, total), total } });
+  });
+  if (!store) {
+    tell({ packages: { done: 0, total } });
+    await arb.reify(reifyOptions);
+    tell({ packages: { done: total, total } });
+    return stats;
+  }
+  mkdirSync(store, { recursive: true });
+
+  const seeded = new Map<string, ArbNode>();
+  const nodes = [...ideal.inventory.values()].sort((a, b) => a.location.split('/').length - b.location.split('/').length);
+  for (const node of nodes) {
+    if (!node.parent || node.isLink || node.inBundle) continue;
+    // A folder the hidden lockfile doesn't list makes Arborist distrust it all: seed a nested package only inside a seeded one.
+    if (node.parent !== ideal && !seeded.has(node.parent.location)) continue;
+    const name = entryName(node.integrity);
+    if (!name) continue;
+    const entry = join(store, name);
+    const pkg = readJson(join(entry, 'package.json'));
+    if (!pkg || pkg.name !== node.packageName || pkg.version !== node.version) continue;
+    const files = packageFiles(entry);
+    if (!files) continue;
+    linkEntry(entry, files, node.path);
+    const targets = Object.values(normalizeBin({ ...node.package }).bin ?? {}) as string[];
+    node.binPaths.forEach((link, i) => {
+      if (!targets[i]) return;
+      mkdirSync(dirname(link), { recursive: true });
+      try {
+        symlinkSync(relative(dirname(link), join(node.path, targets[i])), link);
+      } catch (e) {
+        // Two packages with one bin name: the first keeps it (Arborist decides for what it unpacks itself).
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    });
+    seeded.set(node.location, node);
+  }
+  stats.seeded = seeded.size;
+  tell({ phase: 'seeded', count: seeded.size });
+  done = seeded.size;
+  tell({ packages: { done, total } });
+  if (seeded.size) {
+    const Shrinkwrap = req(join(dirname(input.arborist), 'shrinkwrap.js'));
+    const packages: Record<string, unknown> = {};
+    for (const [loc, node] of seeded) packages[loc] = Shrinkwrap.metaFromNode(node, stage);
+    // Written after every seeded folder: Arborist trusts it only if it is the newest thing in node_modules.
+    writeFileSync(join(stage, 'node_modules', '.package-lock.json'), JSON.stringify({ name: ideal.packageName, version: ideal.version, lockfileVersion: 3, requires: true, packages }, null, 2));
+  }
+  // Unknown until Arborist's build says otherwise: then nothing but Arborist and pacote wrote into the staging folder.
+  let codeRan = true;
+  const rebuild = arb.rebuild.bind(arb);
+  arb.rebuild = async (o: { nodes?: ArbNode[] } = {}) => {
+    codeRan = scriptsWillRun(arb, o.nodes ?? []);
+    if (codeRan) {
+      for (const node of seeded.values()) if (unshare(node.path)) stats.unshared++;
+      seeded.clear();
+    }
+    return rebuild(o);
+  };
+
+  await arb.reify(reifyOptions);
+  tell({ packages: { done: total, total } });
+
+  const lockFile = join(stage, 'node_modules', '.package-lock.json');
+  const lock = readJson(lockFile);
+  const pacote = req(input.pacote);
+  tell({ phase: 'storing' });
+  // Each entry is unpacked once, however many folders hold that package; unpacking runs a few at a time, as Arborist's does.
+  const entries = new Map<string, Promise<boolean>>();
+  const addEntry = async (name: string, e: LockEntry, dir: string): Promise<boolean> => {
+    const entry = join(store, name);
+    if (existsSync(entry)) return true;
+    const tmp = tempEntry(store, name);
+    // No install code ran, and the package has no bins (bin-links chmods and may rewrite those): its folder is still
+    // exactly what pacote unpacked while checking the tarball against its integrity, so the entry is made of its files.
+    const own = readJson(join(dir, 'package.json'));
+    const direct = !codeRan && own && binFiles(own, normalizeBin).length === 0 ? packageFiles(dir) : null;
+    if (direct) {
+      linkEntry(dir, direct, tmp);
+      seal(tmp, direct, []);
+      renameSync(tmp, entry);
+      stats.stored++;
+      return true;
+    }
+    try {
+      // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
+      await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
+    } catch {
+      // The install is complete without the store: this package keeps its own files, and the next install tries again.
+      rmSync(tmp, { recursive: true, force: true });
+      return false;
+    }
+    const files = shareable(tmp) ? packageFiles(tmp) : null;
+    const pkg = readJson(join(tmp, 'package.json'));
+    const bins = pkg ? binFiles(pkg, normalizeBin) : [];
+    // bin-links rewrites a CRLF shebang line in place: such a bin differs from its tarball, so it is not shared.
+    if (!files || !pkg || bins.some((b) => !files.includes(b) || /^#![^\n]*\r/.test(readFileSync(join(tmp, b), 'latin1').slice(0, 256)))) {
+      rmSync(tmp, { recursive: true, force: true });
+      return false;
+    }
+    seal(tmp, files, bins);
+    renameSync(tmp, entry);
+    stats.stored++;
+    return true;
+  };
+  const store1 = async (loc: string, e: LockEntry): Promise<void> => {
+    if (!loc || e.link || e.inBundle || !e.resolved) return;
+    const name = entryName(e.integrity);
+    const dir = join(stage, loc);
+    if (!name || !existsSync(dir)) return;
+    // Seeded and still linked (Arborist found it in place); had Arborist unpacked it anyway, it is handled like any other.
+    if (seeded.has(loc) && lstatSync(join(dir, 'package.json')).nlink > 1) return;
+    if (!shareable(dir)) {
+      stats.own++;
+      return;
+    }
+    if (!entries.has(name)) entries.set(name, addEntry(name, e, dir));
+    const entry = join(store, name);
+    const ready = await entries.get(name);
+    if (ready && lstatSync(join(dir, 'package.json')).ino === lstatSync(join(entry, 'package.json')).ino) stats.linked++; // made of this folder's files
+    else if (ready && sameFiles(dir, entry)) {
+      relink(entry, packageFiles(entry)!, dir);
+      stats.linked++;
+    } else stats.own++;
+  };
+  const queue = Object.entries((lock?.packages ?? {}) as Record<string, LockEntry>);
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await store1(...next);
+  }));
+  // Relinking touched package folders: npm's record of the tree must stay the newest thing in node_modules.
+  if (lock) {
+    const now = new Date();
+    utimesSync(lockFile, now, now);
+  }
+  return stats;
+}
+
+/** Will the build about to run execute code of a package (or the root's dependencies scripts)? */
+function scriptsWillRun(arb: { options: Record<string, unknown>; idealTree?: ArbNode | null; actualTree?: ArbNode | null }, nodes: ArbNode[]): boolean {
+  if (arb.options.ignoreScripts) return false;
+  const rootPkg = (arb.idealTree ?? arb.actualTree)?.package ?? {};
+  if (['predependencies', 'dependencies', 'postdependencies'].some((s) => rootPkg.scripts?.[s])) return true;
+  return nodes.some((n) => n.isLink || !shareable(n.path));
+}
+
+function main(): void {
+  // make-fetch-happen's cache pipeline can emit a dependency's EINTEGRITY with no listener
+  // (a chunked tarball): in this throwaway process that is the answer, not a crash.
+  process.on('uncaughtException', report);
+  // Our parent is gone (killed mid-install): stop at once; its staging folder is swept next time.
+  const lifeline = new Socket({ fd: 4, readable: true, writable: false });
+  lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
+  lifeline.unref();
+  let input = '';
+  process.stdin
+    .on('data', (d) => (input += d))
+    .on('end', () => {
+      reify(JSON.parse(input) as ReifyInput, say).then(
+        (stats) => {
+          say({ stats });
+          process.exit(0);
+        },
+        report,
+      );
+    });
+}
+
+if (require.main === module) main();
