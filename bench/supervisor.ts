@@ -207,7 +207,7 @@ export async function run(): Promise<Table[]> {
         notes: [
           `Downtime: the bench GETs http://127.0.0.1:PORT/api/health every ${POLL_MS} ms (BENCH_POLL_MS; a new connection each time, 2 s timeout) during \`animactl restart\` on home A; the outage runs from halfway between the last 200 and the first failed poll to halfway between the last failed poll and the next 200 (send times): a whole number of poll intervals, so ± ${POLL_MS} ms. Median time from the restart command to the first failed poll (the CLI's start-up and the agent's drain, while web still serves): ${ms(rs.servedFor)}.`,
           `Cold boot: \`node <home>/runtime/versions/${VERSION}/web.js\` spawned by the bench with the contract environment on a free port, timed from spawn to halfway between the last refused poll and the first 200 (polled every ${POLL_MS} ms, the same estimate as the end of an outage); then SIGTERM. One untimed warm-up. Interleaved with the restarts.`,
-          'The restart is the whole operation the user waits for: the CLI, the drain of an idle agent, SIGTERM to web, the port check, starting web and waiting for its health (polled every 150 ms by the supervisor), starting the agent (counted as up after surviving 300 ms), and the contract checks.',
+          'The restart is the whole operation the user waits for: the CLI, the drain of an idle agent, SIGTERM to web, the port check, starting web and the agent together (web's health polled every 25 ms, the agent up as soon as its status file names it), and the contract checks, asked of the runtime at once.',
           ...(restartsStoppedEarly ? [`Stopped after ${rs.wall.length} of ${runs} runs to stay within the time budget (BENCH_BUDGET_S=${budgetS}).`] : []),
           load,
         ],
