@@ -1,5 +1,5 @@
 import { layout, resolveHome, type HomeLayout } from './home';
-import { readConfig, environmentOf } from './config';
+import { defaultConfig, readConfig, environmentOf } from './config';
 import { type Config, type Channel, type Environment } from '../shared/settings';
 import { DEFAULT_WEB_PORT } from '../shared/defaults';
 import { resolveRegistryTarget, type RegistryTarget } from './registry';
@@ -43,6 +43,16 @@ function parsePort(value: string, where: string): number {
 
 export function createContext(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env): Context {
   return contextWithConfig(overrides, env, readConfig(layout(resolveHome(overrides.home, env)).config));
+}
+
+/** config.json's context, or, while it is broken (`onBroken` is told why), one on the defaults. */
+export function contextOrDefaults(overrides: Overrides, env: NodeJS.ProcessEnv, onBroken: (e: unknown) => void): Context {
+  try {
+    return createContext(overrides, env);
+  } catch (e) {
+    onBroken(e);
+    return contextWithConfig(overrides, env, defaultConfig());
+  }
 }
 
 /**

@@ -6,7 +6,8 @@ import type { HomeLayout } from '../core/home';
 import { assertPortFree } from '../core/port';
 import { readInstallRecord } from '../core/runtime-store';
 import { SERVICES, type ServiceName } from '../core/runtime-contract';
-import { providerDigests, serverStartedAt, type Snapshot } from '../core/verify';
+import { providerDigests, serverStartedAt, verifyRuntime, type Snapshot } from '../core/verify';
+import type { Check, VerifyResult } from '../shared/status';
 import { launchSpec } from './launch-spec';
 import { ManagedService, type ManagedServiceDeps } from './managed-service';
 import { agentProbe, healthProbe } from './readiness';
@@ -165,6 +166,22 @@ export class Services {
     }
     this.agent.settle();
     return forced;
+  }
+
+  /** Every check of runtime contract §6 against what runs, each reported as it is judged. */
+  verify(ctx: Context, version: string, before: Snapshot | undefined, report: Report): Promise<VerifyResult> {
+    report('verifying', `Verifying ${version}`);
+    return verifyRuntime({
+      // What runs: a port changed in config.json takes effect only at the next start.
+      url: `http://127.0.0.1:${(this.web.proc.alive ? this.webPort : null) ?? ctx.webPort}`,
+      home: ctx.home,
+      environment: ctx.environment,
+      expectedVersion: version,
+      webPid: this.web.proc.pid,
+      agentPid: this.agent.proc.pid,
+      before,
+      onCheck: (c: Check) => report('verifying', `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`, { check: c }),
+    });
   }
 
   /** What is compared before and after a restart or an upgrade (runtime contract §6). */

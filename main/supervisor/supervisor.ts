@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { AnimaError, messageOf } from '../core/errors';
-import { contextWithConfig, createContext, type Context, type Overrides } from '../core/context';
-import { defaultConfig } from '../core/config';
-import { verifyRuntime, type Snapshot } from '../core/verify';
-import type { Check, HomeStatus, UpdateState, VerifyResult, Vitals } from '../shared/status';
+import { contextOrDefaults, createContext, type Context, type Overrides } from '../core/context';
+import type { Snapshot } from '../core/verify';
+import type { HomeStatus, UpdateState, VerifyResult, Vitals } from '../shared/status';
 import { sampleVitals, type VitalsSampler } from './vitals';
 import { homeStatus } from './status-report';
 import { AutoUpgrader } from './auto-upgrade';
@@ -54,7 +53,9 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
-    this.lastContext = startingContext(opts);
+    this.lastContext = contextOrDefaults({ home: opts.home }, opts.env, (e) =>
+      process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] config.json can't be read (${messageOf(e)}); adopting and stopping services works, anything else waits until it is fixed\n`),
+    );
     this.registry = new RegistryWorker(opts.env);
     const paths = this.lastContext.paths;
     this.ops = new OperationRunner({ lock: paths.lock, journal: paths.operation }, () => this.emitState(), opts.env.ANIMA_TEST_HOLD_STEP);
@@ -333,18 +334,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   verifyNow(ctx: Context, version: string, before?: Snapshot): Promise<VerifyResult> {
-    this.progress('verifying', `Verifying ${version}`);
-    return verifyRuntime({
-      // What runs: a port changed in config.json takes effect only at the next start.
-      url: `http://127.0.0.1:${(this.services.web.proc.alive ? this.services.webPort : null) ?? ctx.webPort}`,
-      home: ctx.home,
-      environment: ctx.environment,
-      expectedVersion: version,
-      webPid: this.services.web.proc.pid,
-      agentPid: this.services.agent.proc.pid,
-      before,
-      onCheck: (c: Check) => this.progress('verifying', `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`, { check: c }),
-    });
+    return this.services.verify(ctx, version, before, (step, message, data) => this.progress(step, message, data));
   }
 
   /** A crash restart: an operation of its own, so it never overlaps a user's. */
@@ -363,12 +353,3 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 }
 
-/** The context a supervisor starts with: config.json's, or the defaults while it is broken (the log says so). */
-function startingContext(opts: SupervisorOptions): Context {
-  try {
-    return createContext({ home: opts.home }, opts.env);
-  } catch (e) {
-    process.stdout.write(`${new Date().toISOString()} [supervisor ${process.pid}] config.json can't be read (${messageOf(e)}); adopting and stopping services works, anything else waits until it is fixed\n`);
-    return contextWithConfig({ home: opts.home }, opts.env, defaultConfig());
-  }
-}
