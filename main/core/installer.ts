@@ -17,6 +17,7 @@ import { nodeCommand } from './supervisor-process';
 import { refOf } from './process-identity';
 import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import { writerRecordOf } from './runtime-store';
+import { ndjsonReader } from './ndjson';
 import { storeDir } from './package-store';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
@@ -326,23 +327,13 @@ function reifyInChild(options: Record<string, unknown>, dir: string, store: stri
   const writer = writerRecordOf(dir);
   if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
   // fd 3 carries NDJSON (ChildMessage): progress as Arborist goes, then the store's stats or the error.
-  let result = '';
   let stderr = '';
   let error: { message?: string } | undefined;
   let stats: StoreStats | undefined;
   let lastReport = 0;
-  child.stdio[3]!.on('data', (d: Buffer) => {
-    result += d.toString('utf8');
-    let nl: number;
-    while ((nl = result.indexOf('\n')) >= 0) {
-      const line = result.slice(0, nl);
-      result = result.slice(nl + 1);
-      let msg: ChildMessage;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        continue;
-      }
+  child.stdio[3]!.on(
+    'data',
+    ndjsonReader<ChildMessage>((msg) => {
       if ('error' in msg) error = msg.error;
       else if ('stats' in msg) stats = msg.stats;
       else if ('phase' in msg) onChild(msg);
@@ -351,8 +342,8 @@ function reifyInChild(options: Record<string, unknown>, dir: string, store: stri
         lastReport = Date.now();
         onChild(msg);
       }
-    }
-  });
+    }),
+  );
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   // A child that died at once (its exit is reported below) must not crash us with EPIPE.
   child.stdin!.on('error', () => {});

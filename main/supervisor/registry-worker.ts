@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AnimaError } from '../core/errors';
 import type { InstallProgress } from '../core/installer';
 import { nodeCommand } from '../core/supervisor-process';
+import { ndjsonReader } from '../core/ndjson';
 import { cancelled } from './readiness';
 import type { RegistryTask, TaskContext, TaskMessage, TaskResults } from './registry-task';
 
@@ -80,22 +81,12 @@ export class RegistryWorker {
     });
     this.child = child;
     this.cancelling = false;
-    let buffer = '';
     let stderr = '';
-    child.stdio[3]!.on('data', (d: Buffer) => {
-      buffer += d.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        let msg: TaskMessage;
-        try {
-          msg = JSON.parse(line) as TaskMessage;
-        } catch {
-          continue;
-        }
+    child.stdio[3]!.on(
+      'data',
+      ndjsonReader<TaskMessage>((msg) => {
         const p = this.pending.get(msg.id);
-        if (!p) continue;
+        if (!p) return;
         if ('progress' in msg) p.onProgress?.(msg.progress);
         else if ('note' in msg) p.onNote?.(msg.note);
         else {
@@ -103,8 +94,8 @@ export class RegistryWorker {
           if ('result' in msg) p.resolve(msg.result);
           else p.reject(new AnimaError(msg.error.code, msg.error.message, { hint: msg.error.hint, details: msg.error.details, exitCode: msg.error.exitCode === 2 ? 2 : 1 }));
         }
-      }
-    });
+      }),
+    );
     // Read (nothing ever comes) so that its exit ends it and 'close' can fire.
     child.stdio[4]!.on('data', () => {}).on('error', () => {});
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
