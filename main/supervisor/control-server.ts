@@ -32,8 +32,11 @@ export function startControlServer(path: string, handlers: Handlers, before: Bef
       role: 'client',
       subscribed: false,
       logs: false,
+      // Everything that leaves the supervisor (answers, state, progress, log lines) passes
+      // here: a credential quoted by npm or printed by a runtime into its log is cut out
+      // before any client (the app's windows included) sees it.
       send: (msg) => {
-        if (!socket.destroyed) socket.write(JSON.stringify(msg) + '\n');
+        if (!socket.destroyed) socket.write(JSON.stringify(redactDeep(msg)) + '\n');
       },
     };
     clients.add(conn);
@@ -115,7 +118,7 @@ async function dispatch(line: string, conn: ClientConnection, handlers: Handlers
     conn.send({
       id,
       ok: false,
-      error: redactDeep(errorBody(e, 'EINTERNAL')),
+      error: errorBody(e, 'EINTERNAL'),
     });
   }
 }
