@@ -18,6 +18,7 @@ import { refOf } from './process-identity';
 import { dependencyOptions, loadPacote, pacoteOptions, registryError, resolveVersion, type RegistryTarget, type ResolvedVersion } from './registry';
 import { writerRecordOf } from './runtime-store';
 import { ndjsonReader } from './ndjson';
+import { formatBytes } from '../shared/format';
 import { storeDir } from './package-store';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
@@ -171,12 +172,6 @@ export function describeInstallProgress(p: InstallProgress): string {
     case 'activating':
       return `Pinning ${p.version}`;
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** Pin first, then move `current`: after a crash in between, the pin (the truth) names a complete version and `reconcileCurrent` finishes the job. */
