@@ -140,6 +140,14 @@ export function operationPhases(all: ProgressEvent[], running: boolean): PhaseVi
       p.detail = total ? `${formatBytes(bytes)} of ${formatBytes(total)} (${Math.min(100, Math.round((bytes / total) * 100))}%)` : `${formatBytes(bytes)} so far`;
       continue;
     }
+    const packages = d.packages as { done?: unknown; total?: unknown } | undefined;
+    if (id === 'dependencies' && ev.step === 'installing-dependencies' && packages && num(packages.total)) {
+      const total = num(packages.total)!;
+      const done = Math.min(num(packages.done) ?? 0, total);
+      p.bar = { value: done, max: total, text: `${done} of ${total} packages` };
+      p.detail = p.bar.text;
+      continue;
+    }
     if (id === 'drain' && ev.step === 'draining' && num(d.active) !== undefined) {
       // Drained = active items that reached a safe point; queued ones just wait for the next agent.
       const active = num(d.active)!;

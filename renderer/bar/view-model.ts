@@ -57,7 +57,7 @@ export function currentUpgradeEvents(progress: ProgressEvent[]): ProgressEvent[]
 }
 
 /**
- * Where there is a measure: bytes downloaded, agents drained (of those busy when the drain
+ * Where there is a measure: bytes downloaded, packages installed, agents drained (of those busy when the drain
  * began), checks passed so far (their number is known only at the end, so no bar there).
  */
 function phaseOf(events: ProgressEvent[]): { phase: string; detail: string; progress: BarProgress | null } {
@@ -75,6 +75,13 @@ function phaseOf(events: ProgressEvent[]): { phase: string; detail: string; prog
       return { phase, detail: text, progress: { value, max: total, text } };
     }
     return { phase, detail: bytes !== undefined ? formatBytes(bytes) : '', progress: null };
+  }
+  const packages = d.packages as { done?: unknown; total?: unknown } | undefined;
+  if (last.step === 'installing-dependencies' && packages && num(packages.total)) {
+    const total = num(packages.total)!;
+    const value = Math.min(num(packages.done) ?? 0, total);
+    const text = `${value} of ${total} packages`;
+    return { phase, detail: text, progress: { value, max: total, text } };
   }
   if (last.step === 'draining') {
     const active = num(d.active);

@@ -29,6 +29,7 @@ describe('the update bar', () => {
     expect(busy([ev('resolving'), ev('downloading', { bytes: 1024, total: 4096 })])).toMatchObject({ phase: 'Downloading', detail: '1.0 kB of 4.0 kB', progress: { value: 1024, max: 4096 } });
     expect(busy([ev('downloading', { bytes: 9000, total: 4096 })])).toMatchObject({ progress: { value: 4096, max: 4096 } });
     expect(busy([ev('downloading', { bytes: 10 })])).toMatchObject({ detail: '10 B', progress: null });
+    expect(busy([ev('installing-dependencies', { packages: { done: 5, total: 10 } })])).toMatchObject({ phase: 'Installing dependencies', detail: '5 of 10 packages', progress: { value: 5, max: 10 } });
     const drain = [ev('draining', { active: 4, queued: 2 }), ev('draining', { active: 1, queued: 2 })];
     expect(busy(drain)).toMatchObject({ phase: 'Letting agents finish their step', detail: '1 busy, 2 queued', progress: { value: 3, max: 4 } });
     expect(busy([ev('draining', { active: 0, queued: 0 })])).toMatchObject({ detail: 'no agent busy, 0 queued', progress: null });

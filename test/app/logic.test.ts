@@ -53,6 +53,9 @@ describe('an operation as its phases', () => {
     expect(running.map((p) => `${p.id}:${p.state}`)).toEqual(['download:active', 'dependencies:pending', 'drain:pending', 'switch:pending', 'start:pending', 'verify:pending']);
     expect(running[0]).toMatchObject({ bar: null, detail: '0 B so far' });
     expect(operationPhases([ev('downloading', 'dl', { bytes: 0 }), ev('installing-dependencies', 'deps')], true)[0].detail).toBe('already in the local cache');
+    // Dependencies: packages installed of the total Arborist planned.
+    const deps = operationPhases([ev('installing-dependencies', 'deps', { packages: { done: 0, total: 12 } }), ev('installing-dependencies', 'deps', { packages: { done: 5, total: 12 } })], true);
+    expect(deps[1]).toMatchObject({ id: 'dependencies', state: 'active', bar: { value: 5, max: 12 }, detail: '5 of 12 packages' });
     // The agent exits at its last safe point, often before saying so: what follows the drain completes it.
     const exited = operationPhases([ev('draining', 'd', { service: 'agent', active: 2, queued: 1 }), ev('draining', 'd', { service: 'agent', active: 1, queued: 2 }), ev('stopping', 'Stopping web', { service: 'web' })], true);
     expect(exited[2]).toMatchObject({ id: 'drain', state: 'active', bar: { value: 2, max: 2 }, detail: '2 of 2 active items at a safe point, 2 queued' });
