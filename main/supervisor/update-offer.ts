@@ -22,6 +22,8 @@ interface Found {
 export class UpdateOffer {
   private found: Found | null = null;
   private failure: { message: string; checkedAt: string } | null = null;
+  /** run/update-check.json as last read: the times of the last check and the last good one. */
+  private record: ReturnType<typeof readUpdateRecord> = null;
 
   state(ctx: Context, running: string | null): UpdateState | null {
     this.absorb(ctx);
@@ -31,7 +33,7 @@ export class UpdateOffer {
     const d = decideAgainst({ channel: ctx.channel, current, target: found?.target ?? null, skipped: ctx.config.updates.skipped });
     const failed = readFailedUpgrade(ctx);
     const error = this.failure && (!this.found || this.failure.checkedAt > this.found.checkedAt) ? this.failure.message : undefined;
-    const record = readUpdateRecord(ctx.paths.updateState);
+    const record = this.record;
     return {
       channel: d.channel,
       current: d.current,
@@ -47,15 +49,14 @@ export class UpdateOffer {
     };
   }
 
-  /** The last answer is for another channel than the home's now (changed by any client): time to ask again. */
+  /** The last answer (as of the last `state`) is for another channel than the home's now: time to ask again. */
   isForOtherChannel(ctx: Context): boolean {
-    this.absorb(ctx);
     return !!this.found && this.found.channel !== ctx.channel;
   }
 
   /** Takes in a check recorded since, by us or by a CLI. */
   private absorb(ctx: Context): void {
-    const rec = readUpdateRecord(ctx.paths.updateState);
+    const rec = (this.record = readUpdateRecord(ctx.paths.updateState));
     if (!rec) return;
     if (rec.ok && rec.decision) {
       if (!this.found || rec.checkedAt > this.found.checkedAt) this.found = { channel: rec.decision.channel, target: rec.decision.target, checkedAt: rec.checkedAt };
@@ -85,12 +86,13 @@ export class Updates {
   constructor(private readonly d: UpdatesDeps) {}
 
   state(ctx: Context): UpdateState | null {
+    const state = this.offer.state(ctx, this.d.runningVersion());
     // A channel changed by any client (even by editing config.json) is asked about once, soon.
     if (this.offer.isForOtherChannel(ctx) && this.recheckedFor !== ctx.channel) {
       this.recheckedFor = ctx.channel;
       setImmediate(() => void this.check().catch(() => {}));
     }
-    return this.offer.state(ctx, this.d.runningVersion());
+    return state;
   }
 
   /** Asks the registry now and publishes what it offers; installs nothing. */
