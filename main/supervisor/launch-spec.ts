@@ -36,6 +36,8 @@ export function launchSpec(ctx: Context, name: ServiceName, version: string, bas
       ANIMA_RUNTIME_VERSION: version,
       ANIMA_WEB_PORT: String(port),
       ANIMA_WEB_URL: `http://127.0.0.1:${port}`,
+      // Both services may talk to the supervisor (runtime contract §7, docs/control-protocol.md).
+      ANIMA_CONTROL_SOCKET: ctx.paths.socket,
     },
     logFile: ctx.paths.log(name),
     pidFile: ctx.paths.pidFile(name),

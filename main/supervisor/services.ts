@@ -104,7 +104,7 @@ export class Services {
       // New at each start: only the service launched now can echo it (runtime contract §2).
       const nonce = randomBytes(16).toString('hex');
       const spec = launchSpec(ctx, 'web', version, this.o.env);
-      spec.env = { ...spec.env, ANIMA_WEB_NONCE: nonce, ANIMA_CONTROL_SOCKET: ctx.paths.socket };
+      spec.env = { ...spec.env, ANIMA_WEB_NONCE: nonce };
       await this.web.start(spec, healthProbe(target, `http://127.0.0.1:${ctx.webPort}/api/health`, this.o.webStartTimeoutMs, { port: ctx.webPort, nonce }), signal);
     } else {
       this.o.report('starting', `Starting agent ${version}`, { service: 'agent', version });

@@ -48,6 +48,8 @@ describe('launchSpec (runtime contract §2)', () => {
       ANIMA_RUNTIME_VERSION: '1.4.2',
       ANIMA_WEB_PORT: '4321',
       ANIMA_WEB_URL: 'http://127.0.0.1:4321',
+      // The agent too may talk to the supervisor, not only web.
+      ANIMA_CONTROL_SOCKET: join(ctx.home, 'run', 'control.sock'),
     });
   });
 
