@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +19,8 @@ import { writerRecordOf } from './runtime-store';
 import { ndjsonReader } from './ndjson';
 import { formatBytes } from '../shared/format';
 import { storeDir } from './package-store';
+import { npmEngineFile, npmFetch } from './npm-engine-load';
+import { lockFromPrevious, registryResolver } from './previous-lock';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
@@ -81,7 +82,6 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
   checkSpec(spec);
   const { paths, packageName } = ctx;
   const progress = opts.onProgress ?? (() => {});
-  const nodeVersion = opts.nodeVersion ?? process.versions.node;
   ensureHomeDirs(paths);
   sweepLeftovers(paths);
   const previous = currentVersion(paths);
@@ -92,6 +92,19 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
     return { package: packageName, version: spec, dir: paths.version(spec), alreadyInstalled: true, previous, pruned };
   }
 
+  // Started now, the dependency installer is ready by the time the package has downloaded.
+  const installer = DependencyInstaller.start();
+  try {
+    return await resolveAndInstall(ctx, spec, opts, previous, installer);
+  } finally {
+    installer.cancel();
+  }
+}
+
+async function resolveAndInstall(ctx: Context, spec: string, opts: InstallOptions, previous: string | null, installer: DependencyInstaller): Promise<InstallResult> {
+  const { paths, packageName } = ctx;
+  const progress = opts.onProgress ?? (() => {});
+  const nodeVersion = opts.nodeVersion ?? process.versions.node;
   const registry = await ctx.registry();
   progress({ step: 'resolving', message: `${packageName}@${spec} from ${registry.url}` });
   const resolved = await resolveExact(registry, packageName, spec);
@@ -109,7 +122,8 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
   try {
     await download(registry, resolved, stage, progress);
     progress({ step: 'installing-dependencies', version: resolved.version });
-    const store = await installDependencies(registry, packageName, stage, storeDir(paths), (m) =>
+    const plannedFrom = previous && previous !== resolved.version ? paths.version(previous) : null;
+    const store = await installDependencies(installer, registry, packageName, stage, storeDir(paths), plannedFrom, (m) =>
       progress({
         step: 'installing-dependencies',
         version: resolved.version,
@@ -219,7 +233,7 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
   const spec = `${r.name}@${r.version}`;
   const total = Number((r.manifest.dist as Record<string, unknown> | undefined)?.size) || undefined;
   const pacote = await loadPacote();
-  const cacache = await import('cacache');
+  const { cacache } = npmFetch();
   try {
     progress({ step: 'downloading', version: r.version, bytes: 0, total });
     if (!opts.cache || !(await cacache.get.hasContent(opts.cache, r.integrity))) {
@@ -262,24 +276,39 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
  * holds is linked rather than unpacked again, and what it lacks is added to it
  * (reify-child.ts, package-store.ts).
  */
-async function installDependencies(registry: RegistryTarget, packageName: string, dir: string, store: string, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats | null> {
+async function installDependencies(installer: DependencyInstaller, registry: RegistryTarget, packageName: string, dir: string, store: string, previousDir: string | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats | null> {
   const pkgFile = join(dir, 'package.json');
   const original = readFileSync(pkgFile);
   const pkg = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
   const hasDeps = ['dependencies', 'optionalDependencies', 'peerDependencies'].some(
     (k) => pkg[k] && Object.keys(pkg[k] as object).length > 0,
   );
-  if (!hasDeps) return null;
+  if (!hasDeps) {
+    installer.cancel();
+    return null;
+  }
   const shrinkwrap = join(dir, 'npm-shrinkwrap.json');
   const lock = join(dir, 'package-lock.json');
-  const addedLock = existsSync(shrinkwrap) && !existsSync(lock);
+  const shipped = existsSync(shrinkwrap) || existsSync(lock);
+  const options = dependencyOptions(registry);
+  let addedLock = false;
   try {
     if (pkg.devDependencies) {
       delete pkg.devDependencies;
       writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
     }
-    if (addedLock) copyFileSync(shrinkwrap, lock);
-    return await reifyInChild(dependencyOptions(registry), dir, store, onChild);
+    if (existsSync(shrinkwrap) && !existsSync(lock)) {
+      copyFileSync(shrinkwrap, lock);
+      addedLock = true;
+    } else if (!shipped && previousDir) {
+      // A lockfile the version ships decides its tree; without one, the tree installed now is the plan (previous-lock.ts).
+      const planned = lockFromPrevious(previousDir, pkg, registryResolver(options));
+      if (planned) {
+        writeFileSync(lock, JSON.stringify(planned));
+        addedLock = true;
+      }
+    }
+    return await installer.run(options, dir, store, onChild);
   } catch (e) {
     redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
@@ -305,54 +334,81 @@ async function installDependencies(registry: RegistryTarget, packageName: string
  * the user's tokens, npm_config_* with registry passwords, proxy credentials. The npm
  * options (credentials keyed per registry included) travel on stdin, never in the
  * environment or the command line, which other local users can read.
+ *
+ * The child is started before it is needed, when an install begins: its Node and npm's
+ * engine load while the runtime package is resolved and downloaded, and then it waits for
+ * its input. Cancelled (nothing to install after all, or a failure first), it exits.
  */
-function reifyInChild(options: Record<string, unknown>, dir: string, store: string | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats> {
-  const node = nodeCommand();
-  const child = spawn(node.command, [reifyChildScript()], {
-    env: { ...scrubbedEnv(process.env), ...node.env },
-    // fd 4 is a lifeline, never written: it closes when we die (even by SIGKILL), and the child
-    // then stops rather than go on writing into a staging folder the next install sweeps.
-    stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
-  // Read (nothing ever comes) so that the child's exit ends it and 'close' can fire.
-  child.stdio[4]!.on('data', () => {}).on('error', () => {});
-  // Beside the staging folder, who writes into it: a later install that finds this child
-  // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
-  const writer = writerRecordOf(dir);
-  if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
-  // fd 3 carries NDJSON (ChildMessage): progress as Arborist goes, then the store's stats or the error.
-  let stderr = '';
-  let error: { message?: string } | undefined;
-  let stats: StoreStats | undefined;
-  let lastReport = 0;
-  child.stdio[3]!.on(
-    'data',
-    ndjsonReader<ChildMessage>((msg) => {
-      if ('error' in msg) error = msg.error;
-      else if ('stats' in msg) stats = msg.stats;
-      else if ('phase' in msg) onChild(msg);
-      // A line per package; a few a second are enough for a bar.
-      else if (msg.packages.done === msg.packages.total || Date.now() - lastReport > 100) {
-        lastReport = Date.now();
-        onChild(msg);
-      }
-    }),
-  );
-  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  // A child that died at once (its exit is reported below) must not crash us with EPIPE.
-  child.stdin!.on('error', () => {});
-  const req = createRequire(__filename);
-  const input: ReifyInput = { arborist: req.resolve('@npmcli/arborist'), pacote: req.resolve('pacote'), options: { ...options, path: dir, audit: false, fund: false }, store };
-  child.stdin!.end(JSON.stringify(input));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      rmSync(writer, { force: true });
-      if (code === 0 && stats) return resolve(stats);
-      reject(Object.assign(new Error(error?.message ?? `the dependency installer exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`), error ?? {}));
+export class DependencyInstaller {
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
+  private stderr = '';
+  private used = false;
+
+  static start(): DependencyInstaller {
+    return new DependencyInstaller();
+  }
+
+  private constructor() {
+    const node = nodeCommand();
+    this.child = spawn(node.command, [reifyChildScript(), npmEngineFile()], {
+      env: { ...scrubbedEnv(process.env), ...node.env },
+      // fd 4 is a lifeline, never written: it closes when we die (even by SIGKILL), and the child
+      // then stops rather than go on writing into a staging folder the next install sweeps.
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
+      windowsHide: true,
     });
-  });
+    // Read (nothing ever comes) so that the child's exit ends it and 'close' can fire.
+    this.child.stdio[4]!.on('data', () => {}).on('error', () => {});
+    // A child that died at once (run reports its exit) must not crash us with EPIPE.
+    this.child.stdin!.on('error', () => {});
+    this.child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      this.child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+  }
+
+  /** Not needed after all: the child reads an empty input and exits. */
+  cancel(): void {
+    if (this.used) return;
+    this.used = true;
+    this.child.stdin!.end();
+  }
+
+  async run(options: Record<string, unknown>, dir: string, store: string | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats> {
+    if (this.used) throw new Error('a DependencyInstaller runs once');
+    this.used = true;
+    const child = this.child;
+    // Beside the staging folder, who writes into it: a later install that finds this child
+    // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
+    const writer = writerRecordOf(dir);
+    if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
+    // fd 3 carries NDJSON (ChildMessage): progress as Arborist goes, then the store's stats or the error.
+    let error: { message?: string } | undefined;
+    let stats: StoreStats | undefined;
+    let lastReport = 0;
+    child.stdio[3]!.on(
+      'data',
+      ndjsonReader<ChildMessage>((msg) => {
+        if ('error' in msg) error = msg.error;
+        else if ('stats' in msg) stats = msg.stats;
+        else if ('phase' in msg) onChild(msg);
+        // A line per package; a few a second are enough for a bar.
+        else if (msg.packages.done === msg.packages.total || Date.now() - lastReport > 100) {
+          lastReport = Date.now();
+          onChild(msg);
+        }
+      }),
+    );
+    const input: ReifyInput = { engine: npmEngineFile(), options: { ...options, path: dir, audit: false, fund: false }, store };
+    child.stdin!.end(JSON.stringify(input));
+    const exit = await this.exited;
+    rmSync(writer, { force: true });
+    if (exit.error) throw exit.error;
+    if (exit.code === 0 && stats) return stats;
+    throw Object.assign(new Error(error?.message ?? `the dependency installer exited with ${exit.signal ?? `code ${exit.code}`}: ${this.stderr.trim()}`), error ?? {});
+  }
 }
 
 /** dist/reify-child.cjs, beside the bundle that runs (dist/ for the CLI, the supervisor and its registry worker; dist/app/ for the app). */

@@ -2,12 +2,13 @@ import type pacote from 'pacote';
 import semver from 'semver';
 import { AnimaError, UsageError, errorCode, messageOf } from './errors';
 import { loadNpmConfig, type NpmConfig } from './npm-config';
+import { npmFetch } from './npm-engine-load';
 import { redact, redactError, redactUrl } from './redact';
 import type { DistTags } from './update-policy';
 
 /** pacote costs more to load than the rest of the CLI: only the commands that talk to a registry pay for it. */
 export async function loadPacote(): Promise<typeof pacote> {
-  return (await import('pacote')).default;
+  return npmFetch().pacote;
 }
 
 /** The registry a home installs from, and why that one, so errors can point at the setting to fix. */

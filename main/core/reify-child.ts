@@ -19,11 +19,12 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, sym
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, relative } from 'node:path';
 import { Socket } from 'node:net';
+import type { NpmEngine } from './npm-engine-load';
 import { entryName, linkEntry, packageFiles, relink, sameFiles, seal, shareable, tempEntry, unshare } from './package-store';
 
 export interface ReifyInput {
-  arborist: string;
-  pacote: string;
+  /** dist/npm-engine.cjs: Arborist, pacote and friends in one file. */
+  engine: string;
   options: Record<string, unknown> & { path: string };
   /** The home's package store; null installs without one. */
   store: string | null;
@@ -60,13 +61,20 @@ interface ArbNode {
   package: Record<string, any>;
   binPaths: string[];
   inventory: Map<string, ArbNode>;
+  dev: boolean;
+  optional: boolean;
+  devOptional: boolean;
+  peer: boolean;
+  extraneous: boolean;
 }
 
 interface LockEntry {
+  version?: string;
   resolved?: string;
   integrity?: string;
   link?: boolean;
   inBundle?: boolean;
+  [key: string]: unknown;
 }
 
 /** One JSON line on fd 3: a phase reached (for progress), then the stats or the error. */
@@ -92,9 +100,7 @@ function binFiles(pkg: Record<string, any>, normalizeBin: (p: object) => { bin?:
 }
 
 export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void = () => {}): Promise<StoreStats> {
-  const req = createRequire(input.arborist);
-  const Arborist = req(input.arborist);
-  const normalizeBin = req('npm-normalize-package-bin');
+  const { Arborist, Shrinkwrap, normalizeBin, pacote } = createRequire(__filename)(input.engine) as NpmEngine;
   const stage = input.options.path;
   const arb = new Arborist({ ...input.options, audit: false, fund: false });
   const reifyOptions = { omit: ['dev'], save: false, audit: false, fund: false };
@@ -151,9 +157,13 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   done = seeded.size;
   tell({ packages: { done, total } });
   if (seeded.size) {
-    const Shrinkwrap = req(join(dirname(input.arborist), 'shrinkwrap.js'));
+    // The lockfile the plan came from already describes most of these packages; making each entry anew costs ~0.3 ms a package.
+    const planned = (readJson(join(stage, 'package-lock.json'))?.packages ?? {}) as Record<string, LockEntry>;
     const packages: Record<string, unknown> = {};
-    for (const [loc, node] of seeded) packages[loc] = Shrinkwrap.metaFromNode(node, stage);
+    for (const [loc, node] of seeded) {
+      const entry = planned[loc];
+      packages[loc] = entry && entry.integrity === node.integrity && entry.version === node.version ? withFlags(entry, node) : Shrinkwrap.metaFromNode(node, stage);
+    }
     // Written after every seeded folder: Arborist trusts it only if it is the newest thing in node_modules.
     writeFileSync(join(stage, 'node_modules', '.package-lock.json'), JSON.stringify({ name: ideal.packageName, version: ideal.version, lockfileVersion: 3, requires: true, packages }, null, 2));
   }
@@ -174,7 +184,6 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
 
   const lockFile = join(stage, 'node_modules', '.package-lock.json');
   const lock = readJson(lockFile);
-  const pacote = req(input.pacote);
   tell({ phase: 'storing' });
   // Each entry is unpacked once, however many folders hold that package; unpacking runs a few at a time, as Arborist's does.
   const entries = new Map<string, Promise<boolean>>();
@@ -195,7 +204,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     }
     try {
       // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
-      await pacote.extract(e.resolved, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
+      await pacote.extract(e.resolved!, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
     } catch {
       // The install is complete without the store: this package keeps its own files, and the next install tries again.
       rmSync(tmp, { recursive: true, force: true });
@@ -246,6 +255,20 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   return stats;
 }
 
+/** A lockfile entry with the dependency-type flags of the node in this tree, set as Arborist's metaFromNode sets them. */
+function withFlags(entry: LockEntry, node: ArbNode): LockEntry {
+  const rest = { ...entry };
+  for (const flag of ['dev', 'optional', 'devOptional', 'peer', 'extraneous']) delete rest[flag];
+  if (node.extraneous) return { ...rest, extraneous: true };
+  return {
+    ...rest,
+    ...(node.peer ? { peer: true } : {}),
+    ...(node.dev ? { dev: true } : {}),
+    ...(node.optional ? { optional: true } : {}),
+    ...(node.devOptional && !node.dev && !node.optional ? { devOptional: true } : {}),
+  };
+}
+
 /** Will the build about to run execute code of a package (or the root's dependencies scripts)? */
 function scriptsWillRun(arb: { options: Record<string, unknown>; idealTree?: ArbNode | null; actualTree?: ArbNode | null }, nodes: ArbNode[]): boolean {
   if (arb.options.ignoreScripts) return false;
@@ -262,10 +285,14 @@ function main(): void {
   const lifeline = new Socket({ fd: 4, readable: true, writable: false });
   lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
   lifeline.unref();
+  // npm's engine (argv[2]) loads while the parent still downloads the package; reify's require of it is then free.
+  if (process.argv[2]) createRequire(__filename)(process.argv[2]);
   let input = '';
   process.stdin
     .on('data', (d) => (input += d))
     .on('end', () => {
+      // No input: the parent found nothing to install after all.
+      if (!input) process.exit(0);
       reify(JSON.parse(input) as ReifyInput, say).then(
         (stats) => {
           say({ stats });
