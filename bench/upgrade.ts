@@ -73,8 +73,8 @@ export async function run(): Promise<Table> {
       timed(label, process.execPath, [CLI, ...args], { env: { ...world.env, ...h.env, ANIMA_HOME: h.home } });
 
     /** A fresh home running FROM under its supervisor (untimed). */
-    const homeOnFrom = async (npmCache: string) => {
-      const h = await world.supervisedHome({ npm_config_cache: npmCache });
+    const homeOnFrom = async (npmCache: string, extraEnv: NodeJS.ProcessEnv = {}) => {
+      const h = await world.supervisedHome({ npm_config_cache: npmCache, ...extraEnv });
       await cli(`start ${FROM}`, h, ['start', '--no-browser', '--version', FROM]);
       return h;
     };
@@ -90,10 +90,27 @@ export async function run(): Promise<Table> {
       return ((await r.json()) as { version?: string }).version;
     };
 
-    const animactlOnce = async (): Promise<AnimactlRun> => {
-      const h = await homeOnFrom(cache.animactl);
+    /**
+     * `prepared`: the supervisor's first update check comes 200 ms after it starts, finds TO
+     * and installs it beside FROM in the background (updates.prepare, the default); the run
+     * waits (untimed) until the status says so, as a user sees the Upgrade button say it is
+     * ready. Otherwise the first check is 10 minutes away: the click installs.
+     */
+    const animactlOnce = async (prepared = false): Promise<AnimactlRun> => {
+      const h = await homeOnFrom(cache.animactl, prepared ? { ANIMA_FIRST_UPDATE_CHECK_MS: '200' } : {});
       try {
         if ((await serverVersion(h.port)) !== FROM) throw new Error(`bench: the home does not run ${FROM}`);
+        const until = performance.now() + 30_000;
+        for (;;) {
+          const u = JSON.parse((await cli('status', h, ['status', '--json'])).stdout).update;
+          if (!prepared ? !u?.prepared : u?.prepared) break;
+          if (!prepared) throw new Error(`bench: ${TO} was prepared although the home's first check is 10 minutes away`);
+          if (performance.now() > until) throw new Error(`bench: ${TO} was not prepared within 30 s: ${JSON.stringify(u)}`);
+          await delay(100);
+        }
+        // The supervisor's registry worker (it installed FROM, or TO) outlives its last task by 3 s:
+        // a user's click comes later than that, so the click pays for starting it again.
+        await delay(3500);
         const poller = startPoller(`http://127.0.0.1:${h.port}/api/health`);
         await delay(100);
         const t0 = performance.now();
@@ -158,9 +175,11 @@ export async function run(): Promise<Table> {
         await dropHome(h);
       }
       await animactlOnce();
+      await animactlOnce(true);
       await npmOnce();
 
       const a: AnimactlRun[] = [];
+      const p: AnimactlRun[] = [];
       const m: NpmRun[] = [];
       let stoppedEarly = false;
       for (let i = 1; i <= runs; i++) {
@@ -168,14 +187,17 @@ export async function run(): Promise<Table> {
         // Interleaved, in alternating order, so drift on the machine hits both alike.
         if (i % 2) {
           a.push(await animactlOnce());
+          p.push(await animactlOnce(true));
           m.push(await npmOnce());
         } else {
           m.push(await npmOnce());
+          p.push(await animactlOnce(true));
           a.push(await animactlOnce());
         }
         const x = a.at(-1)!;
+        const z = p.at(-1)!;
         const y = m.at(-1)!;
-        log(`run ${i}/${runs}: animactl upgrade ${Math.round(x.total)} ms (downtime ${Math.round(x.downtime)}), npm + cold restart ${Math.round(y.total)} ms (downtime ${Math.round(y.downtime)})`);
+        log(`run ${i}/${runs}: animactl upgrade ${Math.round(x.total)} ms (downtime ${Math.round(x.downtime)}), prepared ${Math.round(z.total)} ms (downtime ${Math.round(z.downtime)}), npm + cold restart ${Math.round(y.total)} ms (downtime ${Math.round(y.downtime)})`);
         if (i < runs && performance.now() + (performance.now() - roundStart) > deadline) {
           log(`stopping after ${i} runs: the next one would pass the time budget (BENCH_BUDGET_S=${budgetS})`);
           stoppedEarly = true;
@@ -192,16 +214,22 @@ export async function run(): Promise<Table> {
           { label: '… install beside the running version', samples: col(a, 'install') },
           { label: '… drain, stop, swap, start', samples: col(a, 'restart') },
           { label: '… verify (contract checks) and exit', samples: col(a, 'verify') },
+          { label: `\`animactl upgrade\` ${FROM} → ${TO}, prepared in the background, total`, samples: col(p, 'total'), extra: ratio(col(p, 'total'), col(m, 'total')) },
+          { label: '… resolve the channel (the version is installed)', samples: col(p, 'install') },
+          { label: '… drain, stop, swap, start', samples: col(p, 'restart') },
+          { label: '… verify (contract checks) and exit', samples: col(p, 'verify') },
           { label: 'npm install + `animactl stop` + cold start, total', samples: col(m, 'total') },
           { label: '… `npm install --omit=dev`', samples: col(m, 'install') },
           { label: '… `animactl stop` (drain, stop)', samples: col(m, 'stop') },
           { label: '… start web.js + agent.js → /api/health 200', samples: col(m, 'start') },
           { label: 'web downtime, `animactl upgrade`', samples: col(a, 'downtime'), extra: ratio(col(a, 'downtime'), col(m, 'downtime')) },
+          { label: 'web downtime, `animactl upgrade` prepared', samples: col(p, 'downtime'), extra: ratio(col(p, 'downtime'), col(m, 'downtime')) },
           { label: 'web downtime, npm install + cold restart', samples: col(m, 'downtime') },
         ],
         notes: [
           `The reference runtime ${PKG} (test/fixtures/runtime, one dependency: tiny-dep) ${FROM} and ${TO} from a local verdaccio (${world.registry.url}). Every run starts from a fresh home running ${FROM} under its supervisor (\`animactl start --version ${FROM}\`, untimed) with both services up and nothing queued.`,
           '`animactl upgrade`: wall time of the CLI process; the supervisor resolves the stable channel, installs the new version beside the running one, drains the agent, stops web, swaps the pin, starts both and runs the contract checks (pids changed, server-info, started-at, health, dashboard, provider configs, deep health). Its phases are split at the arrival of the "Draining"/"Stopping web" and "Verifying" progress lines on the CLI\'s stderr.',
+          `Prepared: the same upgrade from a home whose supervisor had made its first update check 200 ms after it started, found ${TO} on offer and installed it beside ${FROM} in the background (\`updates.prepare\`, on by default; never pinned or started); the run starts once \`status\` says \`update.prepared\`, as the Upgrade button says it is ready. Both animactl cases wait 3.5 s before the click, so the supervisor's registry worker (kept 3 s after its last task) has exited, as it has by the time a user clicks. The click then resolves the channel (the registry is asked which version is latest), finds ${TO} installed, and drains, restarts and verifies. The first rows are a home whose first check is 10 minutes away: the click installs.`,
           `npm path (the seed's way): \`npm install --omit=dev --no-audit --no-fund --ignore-scripts=false ${PKG}@${TO} --registry URL --cache DIR\` into a fresh folder holding \`{}\`, then \`animactl stop\` (drains, stops web and the supervisor), then \`node web.js\` and \`node agent.js\` of the npm-installed copy spawned by the bench with the contract environment on the home's port, until /api/health answers 200 (polled every ${POLL_MS} ms; timed to the arrival of that 200). Nothing is verified beyond that 200 (and, untimed, that it says ${TO}).`,
           'Warm caches for both: one npm cache per tool, filled by one untimed warm-up run of each; same sandboxed HOME, same registry. Runs interleaved in alternating order.',
           `Downtime: the bench GETs /api/health every ${POLL_MS} ms (BENCH_POLL_MS; a new connection each time) throughout; the outage runs from halfway between the last 200 and the first failed poll to halfway between the last failed poll and the next 200 (send times): a whole number of poll intervals, so ± ${POLL_MS} ms.`,

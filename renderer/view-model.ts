@@ -78,7 +78,8 @@ export function updateBanners(u: UpdateState | null | undefined): BannerView[] {
   if (failedTarget) {
     // The failed-upgrade banner carries the retry; never a second, cheerful offer of the same version.
   } else if (u.target && !u.skipped && u.available) {
-    out.push({ kind: 'upgrade', text: `Anima ${u.target} is available`, sub: `You run ${u.current ?? 'nothing yet'} on the ${u.channel} channel. Nothing changes until you click Upgrade.`, version: u.target });
+    const ready = u.prepared ? ' It is downloaded and installed beside it: upgrading is a restart.' : u.preparing ? ' It is being downloaded in the background.' : '';
+    out.push({ kind: 'upgrade', text: `Anima ${u.target} is available`, sub: `You run ${u.current ?? 'nothing yet'} on the ${u.channel} channel.${ready} Nothing changes until you click Upgrade.`, version: u.target });
   } else if (u.target && !u.skipped && u.downgrade) {
     out.push({ kind: 'downgrade', text: `The ${u.channel} channel offers ${u.target}, older than the ${u.current} you run`, sub: 'You can go back to it explicitly; your agents and settings are kept.', version: u.target });
   } else if (!u.error && u.checkedAt && !u.failedUpgrade) {

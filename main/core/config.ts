@@ -144,7 +144,7 @@ function unsetSetting(config: object, key: string): void {
   delete target[parts[parts.length - 1]];
 }
 
-type Kind = 'package-name' | 'string' | 'number' | 'integer' | 'channel' | 'version-list' | 'url' | 'version' | 'path' | 'auto-mode';
+type Kind = 'package-name' | 'string' | 'number' | 'integer' | 'boolean' | 'channel' | 'version-list' | 'url' | 'version' | 'path' | 'auto-mode';
 
 /** The settings `animactl config get/set` knows, and how a command-line string becomes a value. */
 export const SETTINGS: Record<string, { kind: Kind; description: string }> = {
@@ -158,6 +158,7 @@ export const SETTINGS: Record<string, { kind: Kind; description: string }> = {
   'updates.checkIntervalHours': { kind: 'number', description: 'hours between update checks' },
   'updates.skipped': { kind: 'version-list', description: 'versions the user chose to skip (comma-separated)' },
   'updates.auto': { kind: 'auto-mode', description: 'off, or when-idle: install an offered version once agents have been idle for updates.idleMinutes' },
+  'updates.prepare': { kind: 'boolean', description: 'true (default): install an offered version beside the running one in the background, so the upgrade is a restart; false: download only when you upgrade' },
   'updates.idleMinutes': { kind: 'number', description: 'minutes without active or queued agent items before an automatic upgrade (fractions allowed)' },
   drainTimeoutSeconds: { kind: 'integer', description: 'how long a drain may take before it is forced' },
 };
@@ -173,6 +174,12 @@ export function parseSettingValue(key: string, text: string): unknown {
         throw new UsageError(`"${key}" must be ${setting.kind === 'integer' ? 'a whole number' : 'a number'}, got "${text}"`);
       }
       return n;
+    }
+    case 'boolean': {
+      const t = text.trim().toLowerCase();
+      if (['true', 'yes', 'on', '1'].includes(t)) return true;
+      if (['false', 'no', 'off', '0'].includes(t)) return false;
+      throw new UsageError(`"${key}" must be true or false, got "${text}"`);
     }
     case 'version-list': {
       // `[]`, `""` and a JSON array read as they look: a list, possibly empty.

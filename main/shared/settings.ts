@@ -41,8 +41,10 @@ export const ConfigSchema = z.looseObject({
       auto: autoMode.default('off'),
       /** How long the agent must have had no active and no queued items before an automatic upgrade. */
       idleMinutes: z.number().min(0).max(7 * 24 * 60).default(10),
+      /** Install an offered version beside the running one in the background, so that the upgrade is a restart. Never pins or starts it. */
+      prepare: z.boolean().default(true),
     })
-    .default({ checkIntervalHours: 6, skipped: [], auto: 'off', idleMinutes: 10 }),
+    .default({ checkIntervalHours: 6, skipped: [], auto: 'off', idleMinutes: 10, prepare: true }),
   drainTimeoutSeconds: z.number().int().min(0).max(24 * 3600).default(120),
 });
 

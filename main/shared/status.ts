@@ -42,6 +42,12 @@ export interface UpdateState {
   auto?: AutoUpgradePlan | null;
   /** The last upgrade that happened by itself, and how it ended. */
   lastAutoUpgrade?: { to: string; ok: boolean; message: string; at: string };
+  /** The offered version is installed beside the running one (`updates.prepare`): the upgrade is a restart. */
+  prepared?: boolean;
+  /** It is being installed in the background now. */
+  preparing?: boolean;
+  /** Its preparation failed (the upgrade installs it again, and says why if it fails). */
+  prepareError?: string;
 }
 
 /** "Will upgrade to `target` when agents are idle": shown in the status, the tray and the window. */

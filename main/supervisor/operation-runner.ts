@@ -23,6 +23,7 @@ export class OperationRunner {
   current: OperationStatus | null = null;
   private header: Record<string, unknown> = {};
   private abort: AbortController | null = null;
+  private background: { kind: string; abort: AbortController; done: Promise<void> } | null = null;
 
   constructor(
     private readonly files: { lock: string; journal: string },
@@ -43,12 +44,36 @@ export class OperationRunner {
   run<T>(kind: string, fn: () => Promise<T>, initial?: JournalEntry): Promise<T> {
     const busy = this.refusal();
     if (busy) return Promise.reject(busy);
-    let lock;
-    try {
-      lock = acquireLock(this.files.lock, kind);
-    } catch (e) {
-      return Promise.reject(e);
+    const background = this.background;
+    if (!background) {
+      let lock;
+      try {
+        lock = acquireLock(this.files.lock, kind);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return this.runLocked(kind, lock, fn, initial);
     }
+    // Background work (preparing an offered version) yields: it is cancelled, and this
+    // operation takes the lock once it has let go. Claimed at once all the same, so that a
+    // request arriving meanwhile is refused as usual.
+    const startedAt = new Date().toISOString();
+    this.current = { kind, startedAt, step: null, pid: process.pid };
+    background.abort.abort();
+    return background.done.then(() => {
+      this.current = null;
+      let lock;
+      try {
+        lock = acquireLock(this.files.lock, kind);
+      } catch (e) {
+        this.onChange();
+        throw e;
+      }
+      return this.runLocked(kind, lock, fn, initial);
+    });
+  }
+
+  private runLocked<T>(kind: string, lock: ReturnType<typeof acquireLock>, fn: () => Promise<T>, initial?: JournalEntry): Promise<T> {
     // Set synchronously, before anything awaits: a request arriving next finds it and is refused.
     this.current = { kind, startedAt: lock.holder.startedAt, step: null, pid: process.pid };
     this.abort = new AbortController();
@@ -65,6 +90,40 @@ export class OperationRunner {
         lock.release();
         this.onChange();
       });
+  }
+
+  /**
+   * Work the supervisor does by itself that a user must never wait for: it holds the home's
+   * lock like an operation (a CLI install elsewhere is refused meanwhile), but it is not an
+   * operation (status shows none, nothing is refused for it) and any operation cancels it
+   * through `signal` and goes ahead once it has ended. No journal: what it does must be
+   * safe to cut at any point by itself (an install is: it stages, then renames). Returns
+   * null when it can't start now (an operation runs, or the lock is held elsewhere).
+   */
+  runInBackground<T>(kind: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> | null {
+    if (this.current || this.background) return null;
+    let lock;
+    try {
+      lock = acquireLock(this.files.lock, kind);
+    } catch {
+      return null;
+    }
+    const abort = new AbortController();
+    const work = Promise.resolve().then(() => fn(abort.signal));
+    const done = work.then(
+      () => {},
+      () => {},
+    ).finally(() => {
+      lock.release();
+      if (this.background?.abort === abort) this.background = null;
+    });
+    this.background = { kind, abort, done };
+    return work;
+  }
+
+  /** The background work running now, if any. */
+  get backgroundKind(): string | null {
+    return this.background?.kind ?? null;
   }
 
   /** Why a new operation can't start now (another one runs), or null. */

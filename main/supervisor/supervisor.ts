@@ -6,6 +6,8 @@ import type { HomeStatus, UpdateState, VerifyResult, Vitals } from '../shared/st
 import { sampleVitals, type VitalsSampler } from './vitals';
 import { homeStatus } from './status-report';
 import { AutoUpgrader } from './auto-upgrade';
+import { Preparer } from './prepare';
+import { isInstalled } from '../core/runtime-store';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../shared/control-protocol';
 import type { RestartPolicy } from './restart-policy';
 import { OperationRunner } from './operation-runner';
@@ -43,6 +45,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   private lastContext: Context;
   private lastOverrides: Omit<TaskContext, 'home'> = {};
   private readonly auto: AutoUpgrader;
+  private readonly preparer: Preparer;
   private readonly vitalsSampler: VitalsSampler;
   private readonly registry: RegistryWorker;
   /** Whether a window watches (a subscribed client): set by the control server's owner. */
@@ -79,6 +82,13 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       runningVersion: () => this.services.runningVersion,
       emitState: () => this.emitState(),
       check: (timeoutMs) => this.registry.run({ home: opts.home }, { task: 'check', timeoutMs }).then(() => {}),
+    });
+    this.preparer = new Preparer({
+      context: () => createContext({ home: opts.home }, opts.env),
+      offer: (ctx) => this.updates.offer.state(ctx, this.services.runningVersion),
+      runInBackground: (kind, fn) => this.ops.runInBackground(kind, fn),
+      install: (version, signal) => this.registry.run({ home: opts.home }, { task: 'install', spec: version, activate: false, protect: this.services.runningVersions() }, { signal }),
+      onChange: () => this.emitState(),
     });
     this.auto = new AutoUpgrader({
       context: () => createContext({ home: opts.home }, opts.env),
@@ -163,7 +173,16 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
 
   private updateState(ctx: Context): UpdateState | null {
     const offer = this.updates.state(ctx);
-    return offer && { ...offer, auto: this.auto.plan, ...(this.auto.last ? { lastAutoUpgrade: this.auto.last } : {}) };
+    if (!offer) return null;
+    const target = offer.available ? offer.target : null;
+    const failed = this.preparer.failed;
+    return {
+      ...offer,
+      auto: this.auto.plan,
+      ...(this.auto.last ? { lastAutoUpgrade: this.auto.last } : {}),
+      ...(target ? { prepared: isInstalled(ctx.paths, ctx.packageName, target), preparing: this.preparer.preparing === target } : {}),
+      ...(target && failed?.version === target ? { prepareError: failed.message } : {}),
+    };
   }
 
   private emitState(): void {
@@ -180,7 +199,8 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   // ---------------------------------------------------------------- operations
 
   run<T>(kind: string, fn: () => Promise<T>, initial?: { step: string } & Record<string, unknown>): Promise<T> {
-    return this.ops.run(kind, fn, initial);
+    // A check that came while an operation ran could not prepare its offer then.
+    return this.ops.run(kind, fn, initial).finally(() => this.preparer.maybePrepare());
   }
 
   checkpoint(phase: UpgradePhase): Promise<void> {
@@ -292,9 +312,10 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     return this.verifyNow(ctx, version);
   }
 
-  /** Asks the registry now and publishes what it offers; installs nothing. */
+  /** Asks the registry now and publishes what it offers; with `updates.prepare`, a newer version offered is then installed beside the running one in the background (never pinned, never started). */
   async checkUpdates(opts: { timeoutMs?: number } = {}): Promise<UpdateState> {
     await this.updates.check(opts);
+    this.preparer.maybePrepare();
     return this.updateState(this.ctx)!;
   }
 

@@ -4,7 +4,7 @@ import { updateConfig } from '../core/config';
 import { isAnimaError, messageOf } from '../core/errors';
 import type { Context, Overrides } from '../core/context';
 import { pinAndSwap } from '../core/installer';
-import { discard, pruneVersions } from '../core/runtime-store';
+import { discard, isInstalled, pruneVersions } from '../core/runtime-store';
 import { recordFailedUpgrade } from '../core/update-check';
 import { tailLines } from '../core/log-tail';
 import type { Snapshot } from '../core/verify';
@@ -100,9 +100,18 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
     // A restart leaves the home running whatever it was before; an upgrade keeps a stopped home stopped.
     const wasRunning = !!params.viaRestart || host.anyServiceAlive();
     await host.checkpoint({ step: 'resolving', from, wasRunning });
-    host.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName}`);
-    const { version: target, registry } = await host.registryTask({ task: 'target', requested: params.version });
-    host.progress('resolving', `${ctx.packageName}: ${target} on ${registry}`);
+    // A version complete on disk (prepared in the background, or kept for rollback) needs no registry: published versions never change.
+    const onDisk = (v: string | null | undefined): v is string => !!v && semver.valid(v) === v && isInstalled(ctx.paths, ctx.packageName, v);
+    let target: string;
+    if (onDisk(params.version)) {
+      target = params.version;
+      host.progress('resolving', `${ctx.packageName}: ${target}, installed`);
+    } else {
+      host.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName}`);
+      const found = await host.registryTask({ task: 'target', requested: params.version });
+      target = found.version;
+      host.progress('resolving', `${ctx.packageName}: ${target} on ${found.registry}`);
+    }
     if (target && target === from) {
       saveChannel();
       // `restart --version <the pin>` is a plain restart, verified.
@@ -120,9 +129,9 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
     }
 
     // Install beside the running version: nothing is stopped until V is complete and valid.
-    let installed;
+    let installed: { version: string };
     try {
-      installed = await host.registryTask({ task: 'install', spec: target, activate: false });
+      installed = onDisk(target) ? { version: target } : await host.registryTask({ task: 'install', spec: target, activate: false });
     } catch (e) {
       const failure = describeFailure(e, ctx);
       // A cancel says nothing about the version: it stays offered.

@@ -64,12 +64,14 @@ export async function unusedPortUrl(): Promise<string> {
 /**
  * A registry in front of a real one that tampers with what it serves: `doc` rewrites each
  * package document (JSON), `tarball` replaces each tarball's bytes, sent chunked with no
- * content-length, as many proxies and registries stream them.
+ * content-length, as many proxies and registries stream them. `before` is awaited before
+ * each request is served (a test holds one back with it).
  */
-export async function startTamperingRegistry(upstream: string, tamper: { doc?: (doc: any) => void; tarball?: (bytes: Buffer) => Buffer }): Promise<BadServer> {
+export async function startTamperingRegistry(upstream: string, tamper: { doc?: (doc: any) => void; tarball?: (bytes: Buffer) => Buffer; before?: (url: string) => Promise<void> }): Promise<BadServer> {
   let self = '';
   const server = await serve(async (req, res) => {
     try {
+      await tamper.before?.(req.url!);
       const up = await fetch(new URL(req.url!.slice(1), upstream), { headers: { accept: req.headers.accept ?? '*/*' } });
       const body = Buffer.from(await up.arrayBuffer());
       if (req.url!.endsWith('.tgz')) {

@@ -15,7 +15,7 @@ import { expectRunningVerified, output, startAt, status, type Supervised } from 
 describe('deciding an automatic upgrade', () => {
   const offer: UpdateState = { channel: 'stable', current: '1.0.0', target: '1.1.0', available: true, downgrade: false, skipped: false, checkedAt: null, lastSuccessAt: null };
   const base: AutoUpgradeInput = {
-    settings: { checkIntervalHours: 6, skipped: [], auto: 'when-idle', idleMinutes: 10 },
+    settings: { checkIntervalHours: 6, skipped: [], auto: 'when-idle', idleMinutes: 10, prepare: true },
     offer,
     failedVersion: null,
     agent: { running: true, active: 0, queued: 0 },
