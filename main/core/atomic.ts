@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
  * Private by default (0600, folders it creates 0700): what we write in a home (config,
  * records, pid files) is nobody else's business on a shared machine.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, durable = true): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -24,11 +24,21 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     rmSync(tmp, { force: true });
     throw e;
   }
-  fsyncDir(dirname(path));
+  if (durable) fsyncDir(dirname(path));
 }
 
 export function writeJsonAtomic(path: string, value: unknown, mode?: number): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode);
+}
+
+/**
+ * Whole or not at all, like writeJsonAtomic, but not made durable: for records that
+ * only mean something while the process they name lives (a machine that crashes takes
+ * the process with it, and the record is then stale either way). Two fsyncs less, which
+ * on a slow disk is tens of milliseconds.
+ */
+export function writeJsonWhole(path: string, value: unknown, mode?: number): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode, false);
 }
 
 /** Makes a rename durable. Not every platform can open a directory (Windows): best effort there. */

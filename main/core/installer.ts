@@ -6,7 +6,7 @@ import type pacote from 'pacote';
 import semver from 'semver';
 import ssri from 'ssri';
 import { AnimaError, UsageError, errorCode, messageOf } from './errors';
-import { writeJsonAtomic, fsyncDir } from './atomic';
+import { writeJsonAtomic, writeJsonWhole, fsyncDir } from './atomic';
 import { updateConfig } from './config';
 import type { Context } from './context';
 import { checkDeclaration, checkInstalledFiles } from './runtime-contract';
@@ -383,7 +383,7 @@ export class DependencyInstaller {
     // Beside the staging folder, who writes into it: a later install that finds this child
     // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
     const writer = writerRecordOf(dir);
-    if (child.pid) writeJsonAtomic(writer, refOf(child.pid));
+    if (child.pid) writeJsonWhole(writer, refOf(child.pid));
     // fd 3 carries NDJSON (ChildMessage): progress as Arborist goes, then the store's stats or the error.
     let error: { message?: string } | undefined;
     let stats: StoreStats | undefined;
