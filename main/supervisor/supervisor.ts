@@ -122,6 +122,11 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
     return this.services.anyAlive ? this.services.runningVersion : null;
   }
 
+  offeredVersion(ctx: Context): string | null {
+    const offer = this.updates.offer.state(ctx, this.services.runningVersion);
+    return offer?.available && !offer.skipped && !offer.downgrade ? offer.target : null;
+  }
+
   contextFor(o: Overrides & { channel?: string }): Context {
     this.lastOverrides = { registry: o.registry, registrySource: o.registrySource, package: o.package, channel: o.channel };
     this.lastContext = createContext({ home: this.opts.home, ...this.lastOverrides }, this.opts.env);

@@ -30,6 +30,8 @@ export interface UpgradeHost {
   anyServiceAlive(): boolean;
   /** The version the services run now, or null. */
   runningVersion(): string | null;
+  /** The newer version on offer from the last check (not skipped, not a downgrade), or null. */
+  offeredVersion(ctx: Context): string | null;
   snapshot(ctx: Context): Promise<Snapshot>;
   stopServices(force: boolean): Promise<string | null>;
   startServices(ctx: Context, version: string, signal?: AbortSignal): Promise<void>;
@@ -102,10 +104,15 @@ export function upgrade(host: UpgradeHost, params: UpgradeParams): Promise<Opera
     await host.checkpoint({ step: 'resolving', from, wasRunning });
     // A version complete on disk (prepared in the background, or kept for rollback) needs no registry: published versions never change.
     const onDisk = (v: string | null | undefined): v is string => !!v && semver.valid(v) === v && isInstalled(ctx.paths, ctx.packageName, v);
+    // The one click goes to the version every client shows on offer; prepared in the background, it needs no registry either.
+    const offered = !params.version && !params.channel && !params.viaRestart ? host.offeredVersion(ctx) : null;
     let target: string;
     if (onDisk(params.version)) {
       target = params.version;
       host.progress('resolving', `${ctx.packageName}: ${target}, installed`);
+    } else if (onDisk(offered)) {
+      target = offered;
+      host.progress('resolving', `${ctx.packageName}: ${target}, on offer and prepared`);
     } else {
       host.progress('resolving', `Looking up ${params.version ?? `the ${ctx.channel} channel`} of ${ctx.packageName}`);
       const found = await host.registryTask({ task: 'target', requested: params.version });

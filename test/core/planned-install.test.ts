@@ -3,7 +3,7 @@
 // asked of the registry again; what changed is resolved; a first install, or a registry
 // that changed since, resolves everything afresh. Real registries, real CLI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld, type World } from '../helpers/world';
 import { buildRuntimePackage, buildTinyDep } from '../helpers/fixtures';
@@ -24,9 +24,7 @@ async function publishTo(registry: TestRegistry, name: string, version: string, 
 
 /** A runtime without a shrinkwrap: a lockfile the version ships decides its tree, and then there is nothing to plan. */
 async function publishRuntimeTo(registry: TestRegistry, version: string, deps: Record<string, string>): Promise<void> {
-  const dir = buildRuntimePackage(join(world.tmp, `plan-runtimes-${registry.url.replace(/\W/g, '')}`), { name: PKG, version, moreDependencies: deps });
-  rmSync(join(dir, 'npm-shrinkwrap.json'));
-  await registry.publish(dir);
+  await registry.publish(buildRuntimePackage(join(world.tmp, `plan-runtimes-${registry.url.replace(/\W/g, '')}`), { name: PKG, version, moreDependencies: deps, shrinkwrap: false }));
 }
 
 /** name@version of every package installed under a version, from its node_modules. */

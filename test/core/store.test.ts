@@ -48,13 +48,14 @@ beforeAll(async () => {
   await publishPackage('@anima-store/scripted', '1.0.0', {
     scripts: { postinstall: "node -e \"require('fs').appendFileSync('built.txt', process.pid + ' ' + Date.now() + '\\n'); require('fs').appendFileSync('index.js', '// built ' + process.pid + '\\n')\"" },
   });
-  for (const [version, deps] of Object.entries(DEPS)) await world.publishRuntime({ name: PKG, version, moreDependencies: deps });
+  // No shrinkwrap: each next version is planned from the tree installed before it (previous-lock.ts), as a runtime without a lockfile is.
+  for (const [version, deps] of Object.entries(DEPS)) await world.publishRuntime({ name: PKG, version, moreDependencies: deps, shrinkwrap: false });
   // A dependency whose tarball on the registry no longer matches its integrity.
   await publishPackage('@anima-store/tampered', '1.0.0');
   await world.registry.corruptTarball('@anima-store/tampered', '1.0.0');
   await world.publishRuntime({ name: '@anima-store/tampered-runtime', version: '1.0.0', moreDependencies: { ...DEPS['1.2.0'], '@anima-store/tampered': '1.0.0' } });
   // A runtime whose web service never becomes healthy, sharing 1.0.0's packages: an upgrade to it rolls back.
-  await world.publishRuntime({ name: PKG, version: '1.3.0', web: 'never-healthy', moreDependencies: DEPS['1.0.0'] });
+  await world.publishRuntime({ name: PKG, version: '1.3.0', web: 'never-healthy', moreDependencies: DEPS['1.0.0'], shrinkwrap: false });
 });
 afterAll(() => world?.close());
 
@@ -153,10 +154,10 @@ describe('what enters the store', () => {
     const home = world.newHome();
     await install(home, '1.2.0');
     const marker = JSON.parse(readFileSync(join(versionDir(home, '1.2.0'), '.anima-install.json'), 'utf8'));
-    // leaf 1 and 2, changes 2, shared (it has a bin: unpacked again from its tarball and compared).
-    expect(marker.store).toMatchObject({ seeded: 0, unshared: 0, stored: 4, linked: 4, own: 0 });
+    // leaf 1 and 2, changes 2, tiny-dep, shared (it has a bin: unpacked again from its tarball and compared).
+    expect(marker.store).toMatchObject({ seeded: 0, unshared: 0, stored: 5, linked: 5, own: 0 });
     const { entries, used } = storeUse(home);
-    expect(entries).toHaveLength(4);
+    expect(entries).toHaveLength(5);
     expect([...used].sort()).toEqual(entries);
     for (const e of entries) for (const f of walkFiles(join(storeOf(home), e))) expect(statSync(join(storeOf(home), e, f)).mode & 0o222, `${e}/${f}`).toBe(0);
     expect(statSync(join(versionDir(home, '1.2.0'), 'node_modules/.bin/shared-cli')).mode & 0o111).not.toBe(0);
@@ -191,7 +192,7 @@ describe('pruning', () => {
     expect(readdirSync(join(home, 'runtime', 'versions')).sort()).toEqual(['1.1.0', '1.2.0']);
     // No install script in 1.2.0's tree: everything the store had was laid out before Arborist ran, and Arborist left it in place.
     const marker = JSON.parse(readFileSync(join(versionDir(home, '1.2.0'), '.anima-install.json'), 'utf8'));
-    expect(marker.store).toMatchObject({ seeded: 4, unshared: 0, stored: 0, linked: 0 });
+    expect(marker.store).toMatchObject({ seeded: 5, unshared: 0, stored: 0, linked: 0 });
     for (const f of SHARED_FILES) expect(shared(home, '1.1.0', '1.2.0', f), f).toBe(true);
     const { entries, used } = storeUse(home);
     expect(entries).not.toContain(changes1);

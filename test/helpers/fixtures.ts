@@ -28,6 +28,8 @@ export interface RuntimeFixtureOptions {
   tinyDepVersion?: string; // default '1.0.0'
   /** More dependencies, resolved at install time (the shrinkwrap pins only the tiny dependency). */
   moreDependencies?: Record<string, string>;
+  /** Ship npm-shrinkwrap.json (default true). Without one, the next version is planned from the installed tree. */
+  shrinkwrap?: boolean;
 }
 
 export const REFERENCE_RUNTIME_SRC = fileURLToPath(new URL('../fixtures/runtime', import.meta.url));
@@ -86,6 +88,7 @@ export function buildRuntimePackage(outDir: string, opts: RuntimeFixtureOptions)
   });
   // Hand-written, so it carries no resolved/integrity: the installer takes those from
   // the test registry. The root entry mirrors package.json, as npm writes it.
+  if (opts.shrinkwrap === false) return dir;
   writeJson(join(dir, 'npm-shrinkwrap.json'), {
     name,
     version: opts.version,

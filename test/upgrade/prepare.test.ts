@@ -40,6 +40,8 @@ describe('prepared upgrades', () => {
     const r = await world.cli(['upgrade'], { home: h.home, env: h.env });
     expect(r.code, output(r)).toBe(0);
     expect(r.stdout).toMatch(/Upgraded 1\.0\.0 → 1\.1\.0; verified/);
+    // The version on offer, already on disk: neither the registry nor an install.
+    expect(r.stderr).toMatch(/1\.1\.0, on offer and prepared/);
     expect(r.stderr).not.toMatch(/Downloading|Installing the dependencies/);
     expect(world.registry.requests.slice(from).filter((q) => q.url.includes('/-/'))).toEqual([]);
     await expectRunningVerified(world, h, '1.1.0');
