@@ -17,10 +17,19 @@ async function emit(options) {
   for (const file of result.outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });
     const tmp = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, file.contents);
+    writeFileSync(tmp, /\.c?js$/.test(file.path) ? asciiOnly(file.text) : file.contents);
     renameSync(tmp, file.path);
   }
   return result;
+}
+
+// V8 keeps a script's source for as long as the process lives, one byte a character while
+// every character is Latin-1 and two otherwise. esbuild escapes non-ASCII in strings, regular
+// expressions and names, but keeps comments as written: one '…' in a comment of ours made the
+// long-lived supervisor hold its whole bundle twice over. In a comment an escape reads the
+// same, and anywhere else in JavaScript it means the same character.
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/gu, (c) => (c.length === 1 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : `\\u{${c.codePointAt(0).toString(16)}}`));
 }
 
 // The CLI is two bundles: dist/cli.cjs, a small front that answers --help, --version and a

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { AnimaError, errorBody } from '../core/errors';
 import { readConfig, setConfigValue, parseSettingValue } from '../core/config';
 import { createContext } from '../core/context';
@@ -7,6 +7,8 @@ import { tailLines } from '../core/log-tail';
 import { invokeSchemas, INVOKE_METHODS, type InvokeMethod, type InvokeResults, type ParsedArgOf, type Result, type Settings, type LogService } from '../shared/ipc-contract';
 import type { SupervisorLink } from './supervisor-link';
 import { homeViews, type KnownHome } from './known-homes';
+// ipc-contract.ts builds its schemas lazily, for the preload's sake: their English messages come from here.
+import '../shared/zod-english';
 
 /** What only the Electron shell can do; main.ts passes the real ones, the tests their own. */
 export interface ShellActions {
@@ -139,7 +141,7 @@ export function createHandlers(link: SupervisorLink, shell: ShellActions): Handl
   const handlers = {} as Record<InvokeMethod, (arg: unknown) => Promise<unknown>>;
   for (const m of INVOKE_METHODS) {
     handlers[m] = async (arg: unknown) => {
-      const parsed = (invokeSchemas()[m] as z.ZodType).safeParse(arg);
+      const parsed = (invokeSchemas()[m] as z.ZodMiniType).safeParse(arg);
       if (!parsed.success) {
         if (m === 'getState') throw new Error(`invalid argument for ${m}`);
         const issue = parsed.error.issues[0];

@@ -51,7 +51,7 @@ export function foregroundSpec(paths: HomeLayout, drainTimeoutSeconds: number, e
     appDir: env.APPDIR,
   });
   // Through an AppImage the bootstrap drops every argument, so the mode travels in the environment.
-  const viaBootstrap = launch.args[0] === '-e';
+  const viaBootstrap = launch.args.includes('-e');
   const vars = Object.fromEntries(Object.entries(launch.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   return {
     home: paths.home,

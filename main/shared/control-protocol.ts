@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Check, HomeStatus, UpdateState, VerifyResult, Vitals } from './status';
 import type { Config } from './settings';
 
@@ -14,48 +14,53 @@ import type { Config } from './settings';
  * client with a clear "restart the supervisor" message rather than misread.
  */
 export { PROTOCOL_VERSION, MAX_MESSAGE_BYTES } from './protocol-version';
+import './zod-english';
 
-const version = z.string().min(1).max(100);
+const version = z.string().check(z.minLength(1), z.maxLength(100));
 const channel = z.enum(['stable', 'canary']);
+const force = z.optional(z.boolean());
+const none = z.strictObject({});
 // A client's own choices travel with its request (the supervisor may have been started by
 // someone else): registry and package, and where the registry came from, for error messages.
-const overrides = { registry: z.string().url().optional(), registrySource: z.string().max(200).optional(), package: z.string().min(1).max(214).optional() };
+const overrides = {
+  registry: z.optional(z.string().check(z.url())),
+  registrySource: z.optional(z.string().check(z.maxLength(200))),
+  package: z.optional(z.string().check(z.minLength(1), z.maxLength(214))),
+};
 
 export const RequestParams = {
   /** The handshake: the client's protocol version; the supervisor answers with its own. */
-  hello: z
-    .object({
-      protocol: z.number().int().nonnegative(),
-      client: z.string().max(100).optional(),
-      challenge: z.string().regex(/^[0-9a-f]{32}$/).optional(),
-      /** A runtime's own connection (its web service showing the offer) gets RUNTIME_METHODS only. */
-      role: z.enum(['client', 'runtime']).optional(),
-    })
-    .strict(),
-  ping: z.object({}).strict(),
-  status: z.object({}).strict(),
-  subscribe: z.object({ logs: z.boolean().optional() }).strict(),
-  start: z.object({ version: version.optional(), channel: channel.optional(), ...overrides }).strict(),
-  stop: z.object({ force: z.boolean().optional() }).strict(),
-  restart: z.object({ force: z.boolean().optional(), version: version.optional(), channel: channel.optional(), ...overrides }).strict(),
-  verify: z.object({}).strict(),
-  logs: z.object({ service: z.enum(['web', 'agent', 'supervisor', 'manager']), lines: z.number().int().min(0).max(10_000) }).strict(),
-  shutdown: z.object({}).strict(),
+  hello: z.strictObject({
+    protocol: z.number().check(z.int(), z.gte(0)),
+    client: z.optional(z.string().check(z.maxLength(100))),
+    challenge: z.optional(z.string().check(z.regex(/^[0-9a-f]{32}$/))),
+    /** A runtime's own connection (its web service showing the offer) gets RUNTIME_METHODS only. */
+    role: z.optional(z.enum(['client', 'runtime'])),
+  }),
+  ping: none,
+  status: none,
+  subscribe: z.strictObject({ logs: z.optional(z.boolean()) }),
+  start: z.strictObject({ version: z.optional(version), channel: z.optional(channel), ...overrides }),
+  stop: z.strictObject({ force }),
+  restart: z.strictObject({ force, version: z.optional(version), channel: z.optional(channel), ...overrides }),
+  verify: none,
+  logs: z.strictObject({ service: z.enum(['web', 'agent', 'supervisor', 'manager']), lines: z.number().check(z.int(), z.gte(0), z.lte(10_000)) }),
+  shutdown: none,
   /** Ask the registry now (never silently installs anything). */
-  'check-updates': z.object({}).strict(),
+  'check-updates': none,
   /** The one click: to the channel's target, or to an exact version (an explicit downgrade included). */
-  upgrade: z.object({ version: version.optional(), ...overrides }).strict(),
+  upgrade: z.strictObject({ version: z.optional(version), ...overrides }),
   /** For a runtime: start the one-click upgrade to the version on offer, and only that one. Answers once it has started. */
-  'upgrade-offered': z.object({ version }).strict(),
+  'upgrade-offered': z.strictObject({ version }),
   /** "Skip 1.5.0": no more prompts for it; a newer one prompts again. */
-  'skip-version': z.object({ version }).strict(),
+  'skip-version': z.strictObject({ version }),
   /** Cancels the running operation: an upgrade or restart then rolls back like a failure. */
-  cancel: z.object({}).strict(),
+  cancel: none,
   /** CPU, memory and agent load of the last minutes, for the status window's charts. */
-  vitals: z.object({}).strict(),
-  'config-get': z.object({}).strict(),
+  vitals: none,
+  'config-get': none,
   /** One validated setting, as `animactl config set KEY VALUE` takes it. */
-  'config-set': z.object({ key: z.string().min(1).max(100), value: z.string().max(10_000) }).strict(),
+  'config-set': z.strictObject({ key: z.string().check(z.minLength(1), z.maxLength(100)), value: z.string().check(z.maxLength(10_000)) }),
 } as const;
 
 export type Method = keyof typeof RequestParams;
@@ -94,9 +99,9 @@ export type ResultOf<M extends Method> = Results[M];
 export const RUNTIME_METHODS: ReadonlySet<Method> = new Set<Method>(['hello', 'ping', 'status', 'subscribe', 'check-updates', 'skip-version', 'upgrade-offered']);
 
 export const RequestEnvelope = z.object({
-  id: z.number().int().nonnegative(),
+  id: z.number().check(z.int(), z.gte(0)),
   method: z.string(),
-  params: z.unknown().optional(),
+  params: z.optional(z.unknown()),
 });
 
 export interface ErrorBody {

@@ -11,7 +11,7 @@
  *
  * No `electron` import here: this file is loaded by Node tests too.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { HomeStatus, UpdateState, Vitals } from './status';
 import type { ErrorBody, OperationOutcome, ProgressEvent } from './control-protocol';
 
@@ -27,33 +27,34 @@ export type LogService = (typeof LOG_SERVICES)[number];
  */
 function buildSchemas() {
   const none = z.undefined();
-  const force = z.object({ force: z.boolean().optional() }).strict().optional();
+  const force = z.optional(z.strictObject({ force: z.optional(z.boolean()) }));
   // An absolute path (POSIX, drive or UNC): checked without node:path, which the preload can't bundle.
-  const home = z.string().min(1).max(4096).refine((p) => !p.includes('\0') && /^(\/|[A-Za-z]:[\\/]|\\\\[^\\])/.test(p), 'must be an absolute path');
-  const version = z.string().min(1).max(100).regex(/^[0-9A-Za-z.+-]+$/, 'must be a version such as 1.4.2');
+  const home = z.string().check(z.minLength(1), z.maxLength(4096), z.refine((p) => !p.includes('\0') && /^(\/|[A-Za-z]:[\\/]|\\\\[^\\])/.test(p), 'must be an absolute path'));
+  const version = z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[0-9A-Za-z.+-]+$/, 'must be a version such as 1.4.2'));
+  const service = z.enum(LOG_SERVICES);
   return {
     getState: none,
     start: none,
     stop: force,
     restart: force,
     checkForUpdates: none,
-    upgrade: z.object({ version: version.optional() }).strict().optional(),
-    skipVersion: z.object({ version }).strict(),
+    upgrade: z.optional(z.strictObject({ version: z.optional(version) })),
+    skipVersion: z.strictObject({ version }),
     getVitals: none,
     getSettings: none,
-    setSetting: z.object({ key: z.enum(WINDOW_SETTINGS), value: z.string().max(100) }).strict(),
-    setLaunchAtLogin: z.object({ enabled: z.boolean() }).strict(),
-    getLogs: z.object({ service: z.enum(LOG_SERVICES), lines: z.number().int().min(1).max(500) }).strict(),
+    setSetting: z.strictObject({ key: z.enum(WINDOW_SETTINGS), value: z.string().check(z.maxLength(100)) }),
+    setLaunchAtLogin: z.strictObject({ enabled: z.boolean() }),
+    getLogs: z.strictObject({ service, lines: z.number().check(z.int(), z.gte(1), z.lte(500)) }),
     openDashboard: none,
-    showLog: z.object({ service: z.enum(LOG_SERVICES) }).strict(),
+    showLog: z.strictObject({ service }),
     listHomes: none,
-    openHome: z.object({ home }).strict(),
+    openHome: z.strictObject({ home }),
     openAnotherHome: none,
     /** "Details" in the dashboard's update bar: the status window, at that part. */
-    showStatus: z.object({ section: z.enum(['update', 'operation']) }).strict(),
+    showStatus: z.strictObject({ section: z.enum(['update', 'operation']) }),
     /** The bar's page says how tall it is (0: nothing to say); main lays the dashboard out below it. */
-    setBarHeight: z.object({ height: z.number().int().min(0).max(BAR_MAX_HEIGHT) }).strict(),
-  } as const satisfies Record<string, z.ZodType>;
+    setBarHeight: z.strictObject({ height: z.number().check(z.int(), z.gte(0), z.lte(BAR_MAX_HEIGHT)) }),
+  } as const satisfies Record<string, z.ZodMiniType>;
 }
 type Schemas = ReturnType<typeof buildSchemas>;
 export type InvokeMethod = keyof Schemas;

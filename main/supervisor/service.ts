@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { execa, type Options } from 'execa';
+import { spawn } from 'node:child_process';
 import { isSameProcess, type ProcessRef } from '../core/process-identity';
 import { removePidFile, writePidFile, type PidRecord } from '../core/pidfile';
 import type { ServiceState } from '../shared/status';
@@ -74,28 +74,28 @@ export class Service extends EventEmitter {
     this.pidFile = spec.pidFile;
     try {
       // Output goes straight to the log file by descriptor, not through us, so the
-      // service keeps logging (and lives) if the supervisor dies.
-      const options: Options = {
+      // service keeps logging (and lives) if the supervisor dies. Plain spawn, not execa:
+      // the command is always our own Node (launch-spec.ts), and execa, an ES module with a
+      // dozen dependencies, kept ~4 MiB resident in the idle supervisor for this one call.
+      const child = spawn(spec.command, spec.args, {
         cwd: spec.cwd,
         env: spec.env,
-        extendEnv: false,
         detached: true,
-        cleanup: false,
-        reject: false,
-        // execa accepts file descriptors here; its types reject a plain number under TS 7.
-        stdio: ['ignore', fd, fd] as unknown as Options['stdio'],
+        stdio: ['ignore', fd, fd],
         windowsHide: true,
-      };
-      const child = execa(spec.command, spec.args, options);
-      if (!child.pid) throw new Error(`could not start ${spec.command}`);
-      this.pid = child.pid;
+      });
+      // A spawn that fails has no pid (thrown below) and also emits 'error', which must not crash us;
+      // we never use child.kill or IPC, the other sources of 'error'; the end of the process is 'exit'.
+      child.on('error', () => {});
+      const pid = child.pid;
+      if (pid === undefined) throw new Error(`could not start ${spec.command}`);
+      child.once('exit', (code, signal) => this.onExit(code, signal, pid));
+      this.pid = pid;
       this.startedAt = new Date().toISOString();
       this.version = spec.version;
-      const rec = writePidFile(spec.pidFile, { service: this.name, pid: child.pid, version: spec.version, startedAt: this.startedAt, runtimeDir: spec.runtimeDir });
+      const rec = writePidFile(spec.pidFile, { service: this.name, pid, version: spec.version, startedAt: this.startedAt, runtimeDir: spec.runtimeDir });
       this.ref = rec;
       child.unref();
-      const pid = child.pid;
-      void child.then((r) => this.onExit(r.exitCode ?? null, r.signal ?? null, pid));
     } finally {
       closeSync(fd);
     }

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../shared/zod-english';
 
 /**
  * The upgrade transaction as data, after VS Code's update `State`: each phase carries
@@ -21,16 +22,16 @@ export const UPGRADE_PHASES = ['resolving', 'installed', 'draining', 'switched',
 export type UpgradeStep = (typeof UPGRADE_PHASES)[number];
 
 const snapshot = z.object({
-  webPid: z.number().nullable(),
-  agentPid: z.number().nullable(),
-  startedAt: z.string().nullable(),
+  webPid: z.nullable(z.number()),
+  agentPid: z.nullable(z.number()),
+  startedAt: z.nullable(z.string()),
   providerDigests: z.record(z.string(), z.string()),
 });
 
-const failure = z.object({ check: z.string(), detail: z.string(), logTail: z.string().optional() });
+const failure = z.object({ check: z.string(), detail: z.string(), logTail: z.optional(z.string()) });
 
 /** Known from the start: where we come from, and whether the home ran (a stopped home stays stopped). */
-const origin = { from: z.string().nullable(), wasRunning: z.boolean() };
+const origin = { from: z.nullable(z.string()), wasRunning: z.boolean() };
 /** Known once the new version is installed beside the old one. */
 const target = { ...origin, to: z.string(), before: snapshot };
 
@@ -54,7 +55,7 @@ export type UpgradeTarget = Extract<UpgradePhase, { step: 'installed' }> extends
  * so that a recovery cut short in turn is settled the same way.
  */
 export const UpgradeRecordSchema = z.intersection(
-  z.object({ kind: z.enum(['upgrade', 'recover-upgrade']), interruptedAt: z.enum(UPGRADE_PHASES).optional() }),
+  z.object({ kind: z.enum(['upgrade', 'recover-upgrade']), interruptedAt: z.optional(z.enum(UPGRADE_PHASES)) }),
   UpgradePhaseSchema,
 );
 export type UpgradeRecord = z.infer<typeof UpgradeRecordSchema>;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layout } from '../../main/core/home';
 import { foregroundSpec, install, serviceStatus, uninstall, type Host, type Ran } from '../../main/service/manager';
+import { SUPERVISOR_V8_FLAGS } from '../../main/core/supervisor-process';
 import { launchdLabel, windowsTaskName } from '../../main/service/units';
 
 function standIn(platform: NodeJS.Platform, answer: (command: string, args: string[]) => Partial<Ran> = () => ({})) {
@@ -33,7 +34,7 @@ describe('service on macOS (launchd), through a stand-in host', () => {
     const { host, paths, spec, calls } = standIn('darwin', (_c, args) =>
       args[0] === 'print' ? { stdout: `gui/501/${launchdLabel(paths.home)} = {\n\tstate = running\n\tpid = 777\n}` } : {},
     );
-    expect(spec.args).toEqual(['/opt/anima/dist/supervisor.cjs', '--home', paths.home, '--foreground']);
+    expect(spec.args).toEqual([...SUPERVISOR_V8_FLAGS, '/opt/anima/dist/supervisor.cjs', '--home', paths.home, '--foreground']);
     const label = launchdLabel(paths.home);
     const r = install(paths, spec, host);
     const file = join(host.homedir, 'Library', 'LaunchAgents', `${label}.plist`);

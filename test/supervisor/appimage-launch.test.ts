@@ -6,13 +6,13 @@
 // user namespaces are refused, as on Ubuntu 24.04) is the one users get. The Electron binary
 // is stood in for by Node: Electron as Node hands its arguments to Node's own option parser.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ControlClient } from '../../main/core/control-client';
-import { supervisorCommand } from '../../main/core/supervisor-process';
+import { SUPERVISOR_V8_FLAGS, supervisorCommand } from '../../main/core/supervisor-process';
 import { layout } from '../../main/core/home';
 import { killHome, REPO } from '../helpers/world';
 import { waitFor } from '../helpers/wait';
@@ -54,12 +54,30 @@ function unsharePath(name: string, allowed: boolean): string {
 }
 
 describe('supervisorCommand', () => {
-  it('outside an AppImage: the executable with the entry and --home', () => {
+  it('outside an AppImage: the executable with the V8 flags, the entry and --home', () => {
     expect(supervisorCommand({ entry: '/app/dist/supervisor.cjs', home: '/h', execPath: '/usr/bin/node', electron: false })).toEqual({
       command: '/usr/bin/node',
-      args: ['/app/dist/supervisor.cjs', '--home', '/h'],
+      args: ['--no-turbofan', '--no-maglev', '--no-sparkplug', '/app/dist/supervisor.cjs', '--home', '/h'],
       env: { ANIMA_HOME: '/h' },
     });
+    expect(supervisorCommand({ entry: '/app/dist/supervisor.cjs', home: '/h', execPath: '/app/anima-desktop', electron: true })).toEqual({
+      command: '/app/anima-desktop',
+      args: [...SUPERVISOR_V8_FLAGS, '/app/dist/supervisor.cjs', '--home', '/h'],
+      env: { ELECTRON_RUN_AS_NODE: '1', ANIMA_HOME: '/h' },
+    });
+  });
+
+  it('from an AppImage: the V8 flags before -e, where Node still reads options', () => {
+    const cmd = supervisorCommand({ entry: '/mnt/x/resources/app/dist/supervisor.cjs', home: '/h', execPath: '/mnt/x/anima-desktop', electron: true, appImage: '/apps/A.AppImage', appDir: '/mnt/x' });
+    expect(cmd.args.slice(0, SUPERVISOR_V8_FLAGS.length + 1)).toEqual([...SUPERVISOR_V8_FLAGS, '-e']);
+    expect(cmd.args.slice(-2)).toEqual(['--', '--no-sandbox']);
+  });
+
+  it('the Node running these tests knows every V8 flag (an unknown one is exit 9, "bad option")', () => {
+    const r = spawnSync(process.execPath, [...SUPERVISOR_V8_FLAGS, '-p', '"ok"'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('ok');
   });
 
   it("electron-builder's AppRun puts --no-sandbox first when user namespaces are refused, which Node rejects as an option", async () => {
@@ -117,6 +135,8 @@ describe('supervisorCommand', () => {
       const pong = (await client.request('ping', {})) as { pid: number; home: string };
       expect(pong.home).toBe(home);
       expect(pong.pid).toBe(child.pid);
+      // Through AppRun and the bootstrap, the supervisor still runs with its V8 flags.
+      expect(readFileSync(`/proc/${pong.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...SUPERVISOR_V8_FLAGS]));
       await client.request('shutdown', {});
       client.close();
     });
