@@ -173,13 +173,15 @@ export class ControlClient extends EventEmitter {
   }
 }
 
-/** The running supervisor of a home, or null when none answers (a stale socket counts as none); one that speaks another protocol is an error. */
+/** The running supervisor of a home, or null when none answers (a stale socket, or a supervisor exiting as we connect, counts as none); one that speaks another protocol is an error. */
 export async function connectIfRunning(paths: HomeLayout, timeoutMs = 2000): Promise<ControlClient | null> {
   if (process.platform !== 'win32' && !existsSync(paths.socket)) return null;
   try {
     return await ControlClient.connect(paths.socket, timeoutMs, paths.run);
   } catch (e) {
-    if (['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(errorCode(e) ?? '')) return null;
+    // A supervisor exiting (after `stop`, or when idle) as we connect resets our connection,
+    // before it is accepted (ECONNRESET) or before the handshake is answered (gone): none answers.
+    if (['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ECONNRESET', 'ESUPERVISOR_GONE'].includes(errorCode(e) ?? '')) return null;
     throw e;
   }
 }

@@ -60,7 +60,7 @@ export class RegistryWorker {
     }).finally(() => {
       o.signal?.removeEventListener('abort', onAbort);
       if (this.pending.size === 0) {
-        this.idle = setTimeout(() => this.child?.stdin?.end(), this.keepAliveMs);
+        this.idle = setTimeout(() => this.retire(), this.keepAliveMs);
         this.idle.unref();
       }
     });
@@ -69,6 +69,17 @@ export class RegistryWorker {
   dispose(): void {
     clearTimeout(this.idle);
     this.kill(false);
+  }
+
+  /**
+   * Lets the idle worker go: it exits once its stdin ends. It is forgotten at once, so that a
+   * task coming while it is on its way out starts a new worker rather than being written to
+   * an ended stdin (the worker then exited with 0 and the task failed).
+   */
+  private retire(): void {
+    const child = this.child;
+    this.child = null;
+    child?.stdin?.end();
   }
 
   private ensure(): ChildProcess {
@@ -101,7 +112,9 @@ export class RegistryWorker {
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
     child.stdin!.on('error', () => {});
     const gone = (why: string) => {
-      if (this.child === child) this.child = null;
+      // A retired worker had nothing pending: what is pending now is its successor's.
+      if (this.child !== child) return;
+      this.child = null;
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         p.reject(this.cancelling ? cancelled(`the registry task "${p.task}" ran`) : new AnimaError('EWORKER', `The registry worker ${why} during "${p.task}": ${stderr.trim() || 'no message'}`));

@@ -3,6 +3,7 @@
 // supervisor should be (a squatted socket or Windows pipe name).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlSocketPath, maxSocketPathBytes, privateSocketDir } from '../../main/core/control-endpoint';
@@ -96,6 +97,27 @@ describe('who answers on the socket', () => {
     } finally {
       impostor.close();
       rmSync(paths.socket, { force: true });
+    }
+  });
+
+  it('a supervisor exiting as we connect (our connection reset, the handshake unanswered) counts as none running', async () => {
+    const home = world.newHome();
+    const paths = layout(home);
+    mkdirSync(paths.run, { recursive: true });
+    // Listens, then is busy (as an exiting supervisor is, between its last answer and its exit) and goes without accepting.
+    const exiting = spawn(process.execPath, ['-e', `
+      const s = require('node:net').createServer(() => {}).listen(${JSON.stringify(paths.socket)}, () => {
+        require('node:fs').writeSync(1, 'busy\\n');
+        const t = Date.now();
+        while (Date.now() - t < 1500);
+        s.close();
+        process.exit(0);
+      });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((r) => exiting.stdout!.once('data', r));
+      await expect(connectIfRunning(paths)).resolves.toBeNull();
+    } finally {
+      exiting.kill('SIGKILL');
     }
   });
 
