@@ -7,7 +7,7 @@ import { sampleVitals, type VitalsSampler } from './vitals';
 import { homeStatus } from './status-report';
 import { AutoUpgrader } from './auto-upgrade';
 import { Preparer } from './prepare';
-import { isInstalled } from '../core/runtime-store';
+import { isInstalled, sweepLeftovers } from '../core/runtime-store';
 import type { OperationOutcome, ParamsOf, ProgressEvent } from '../shared/control-protocol';
 import type { RestartPolicy } from './restart-policy';
 import { OperationRunner } from './operation-runner';
@@ -87,7 +87,12 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
       context: () => createContext({ home: opts.home }, opts.env),
       offer: (ctx) => this.updates.offer.state(ctx, this.services.runningVersion),
       runInBackground: (kind, fn) => this.ops.runInBackground(kind, fn),
-      install: (version, signal) => this.registry.run({ home: opts.home }, { task: 'install', spec: version, activate: false, protect: this.services.runningVersions() }, { signal }),
+      install: (version, signal) =>
+        this.registry.run({ home: opts.home }, { task: 'install', spec: version, activate: false, protect: this.services.runningVersions() }, { signal }).catch((e: unknown) => {
+          // Cancelled, the worker was killed mid-install: its staging folder goes now, while we still hold the lock.
+          sweepLeftovers(this.ctx.paths);
+          throw e;
+        }),
       onChange: () => this.emitState(),
     });
     this.auto = new AutoUpgrader({

@@ -73,6 +73,8 @@ describe.skipIf(!hasChromium)('the dashboard window\'s update bar in Chromium, b
     home = world.newHome();
     const env = { ...world.env, ANIMA_HOME: home, ANIMA_WEB_PORT: String(await freePort()), ...extraEnv };
     expect((await world.cli(['runtime', 'install', '--version', '1.0.0'], { home, env: extraEnv })).code).toBe(0);
+    // The bar's upgrade shows its download; one prepared in the background has none (test/upgrade/prepare.test.ts).
+    expect((await world.cli(['config', 'set', 'updates.prepare', 'false'], { home, env: extraEnv })).code).toBe(0);
     bridge = await openBridge(browser, { home, env, xdgConfigHome: mkdtempSync(join(world.tmp, 'xdg-')), page: 'bar', viewport: { width: WIDTH, height: 160 } });
     const states: AppState[] = [];
     bridge.link.on('state', (s: AppState) => states.push(s));

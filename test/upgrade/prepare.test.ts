@@ -60,25 +60,47 @@ describe('prepared upgrades', () => {
     expect(readdirSync(join(h.home, 'runtime', 'versions'))).toEqual(['1.0.0']);
   }, 90_000);
 
-  it('a user operation during a preparation goes first; the preparation starts over after it and leaves nothing behind', async () => {
+  it('a user operation during a preparation goes first; what the preparation had staged goes, and it starts over after', async () => {
+    // Held: the dependency lookup of 1.1.0's install, once its package has downloaded, so that
+    // the preparation is cut with a staging folder and its installer child in place.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const proxy = await startTamperingRegistry(world.registry.url, { before: (url) => (url.includes('animactl-1.1.0.tgz') ? held : Promise.resolve()) });
+    let nextDownloaded = false;
+    const proxy = await startTamperingRegistry(world.registry.url, {
+      before: (url) => {
+        if (url.includes('animactl-1.1.0.tgz')) nextDownloaded = true;
+        return nextDownloaded && url.includes('tiny-dep') && !url.endsWith('.tgz') ? held : Promise.resolve();
+      },
+    });
     try {
-      const h: Supervised = await world.supervisedHome({ ...CHECK_SOON, ANIMA_REGISTRY: proxy.url });
-      await startAt(world, h, '1.0.0', { ANIMA_REGISTRY: proxy.url });
-      await waitFor(async () => (await status(world, h)).update?.preparing === true, { what: 'the preparation of 1.1.0 to start', timeoutMs: 30_000 });
+      const env = { ...CHECK_SOON, ANIMA_REGISTRY: proxy.url, npm_config_cache: join(world.tmp, 'cache-prepare-cut') };
+      const h: Supervised = await world.supervisedHome(env);
+      await startAt(world, h, '1.0.0', env);
+      const versions = join(h.home, 'runtime', 'versions');
+      const staged = () => readdirSync(versions).filter((n) => n.startsWith('1.1.0.partial-') && !n.endsWith('.writer.json'));
+      await waitFor(() => staged().length === 1 && readdirSync(versions).some((n) => n.endsWith('.writer.json')), { what: '1.1.0 to be staged, its installer running', timeoutMs: 30_000 });
+      expect((await status(world, h)).update?.preparing).toBe(true);
 
-      // Not refused as busy: the preparation is cancelled, the restart runs.
-      const r = await world.cli(['restart'], { home: h.home, env: { ...h.env, ANIMA_REGISTRY: proxy.url } });
+      // Not refused as busy: the preparation is cancelled, the restart runs, and what it had staged is
+      // gone. (Preparing is turned off first, or the preparation that starts over after the restart
+      // would sweep the cut one itself.)
+      const off = await world.cli(['config', 'set', 'updates.prepare', 'false'], { home: h.home, env: { ...h.env, ...env } });
+      expect(off.code, output(off)).toBe(0);
+      const r = await world.cli(['restart'], { home: h.home, env: { ...h.env, ...env } });
       expect(r.code, output(r)).toBe(0);
       await expectRunningVerified(world, h, '1.0.0');
+      expect((await status(world, h)).update).toMatchObject({ preparing: false, prepared: false });
       expect((await status(world, h)).update?.prepareError).toBeUndefined();
+      expect(readdirSync(versions).sort()).toEqual(['1.0.0']);
 
-      // Then it starts over, and completes once the registry answers.
+      // Turned on again, it starts over when the next operation ends, and completes once the registry answers.
+      const on = await world.cli(['config', 'set', 'updates.prepare', 'true'], { home: h.home, env: { ...h.env, ...env } });
+      expect(on.code, output(on)).toBe(0);
+      const again = await world.cli(['restart'], { home: h.home, env: { ...h.env, ...env } });
+      expect(again.code, output(again)).toBe(0);
       release();
       await waitFor(async () => (await status(world, h)).update?.prepared === true, { what: '1.1.0 to be prepared after the restart', timeoutMs: 30_000 });
-      expect(readdirSync(join(h.home, 'runtime', 'versions')).sort()).toEqual(['1.0.0', '1.1.0']);
+      expect(readdirSync(versions).sort()).toEqual(['1.0.0', '1.1.0']);
       expect(pinAndCurrent(h.home)).toEqual({ pin: '1.0.0', current: '1.0.0' });
     } finally {
       release();
