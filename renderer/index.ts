@@ -107,7 +107,7 @@ function renderUpdates(): void {
   $('upd-current').textContent = st?.runtime.version ?? 'nothing installed yet';
   $('upd-channel').textContent = u?.channel ?? st?.channel ?? '—';
   $('upd-checked').textContent = u ? `${when(u.checkedAt)}${u.error ? ` (failed: ${u.error})` : ''}` : 'not yet (the supervisor checks while it runs)';
-  $('upd-auto').textContent = u?.auto ? `Will upgrade to ${u.auto.target} when agents are idle for ${u.auto.idleMinutes} min${u.auto.dueAt ? ` (due ${when(u.auto.dueAt)})` : ''}` : 'Off: nothing is installed until you click Upgrade';
+  $('upd-auto').textContent = u?.auto ? `Will upgrade to ${u.auto.target} when agents are idle for ${u.auto.idleMinutes} min${u.auto.dueAt ? ` (due ${when(u.auto.dueAt)})` : ''}` : 'Off: nothing changes until you click Upgrade';
   const last = st?.lastUpgrade;
   const auto = u?.lastAutoUpgrade;
   // A failed one names the version that stayed, not the one tried: its message says both.

@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   );
   if (foreground && !waited) void resumed.then(() => startAtBoot(sup, log));
 
-  // Update checks: periodic with jitter (and on demand); they publish, never install.
+  // Update checks: periodic with jitter (and on demand); they publish, and the supervisor then prepares what they offer (prepare.ts), never activates it.
   const scheduleCheck = (first: boolean) => {
     const hours = sup.ctx.config.updates.checkIntervalHours;
     const base = first ? Number(process.env.ANIMA_FIRST_UPDATE_CHECK_MS ?? 15_000) : hours * 3600_000;

@@ -17,7 +17,8 @@ interface Found {
  * (the supervisor's own, or one a CLI made: both land in run/update-check.json), decided
  * afresh against what runs now, the home's channel and the skip list, so installing,
  * upgrading or skipping never leaves a stale "update available", and a channel change
- * drops the other channel's answer until the next check. Checks publish; they never install.
+ * drops the other channel's answer until the next check. Checks publish; preparing what they
+ * offer is prepare.ts's job, and nothing is ever activated without the user.
  */
 export class UpdateOffer {
   private found: Found | null = null;
@@ -95,7 +96,7 @@ export class Updates {
     return state;
   }
 
-  /** Asks the registry now and publishes what it offers; installs nothing. */
+  /** Asks the registry now and publishes what it offers (the supervisor may then prepare it: prepare.ts). */
   async check(opts: { timeoutMs?: number } = {}): Promise<UpdateState | null> {
     try {
       await this.d.check(opts.timeoutMs);
