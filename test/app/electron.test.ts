@@ -152,6 +152,8 @@ describe.skipIf(!electron.path)('the Electron app (Playwright _electron)', () =>
   }
 
   const installOld = (home: string) => world.cliOk(['runtime', 'install', '--version', '1.0.0'], { home }).then(() => {});
+  // For a click-through that shows the download: an upgrade prepared in the background has none (test/upgrade/prepare.test.ts).
+  const installOldUnprepared = (home: string) => installOld(home).then(() => world.cliOk(['config', 'set', 'updates.prepare', 'false'], { home })).then(() => {});
 
   const needsDisplay = (ctx: { skip(): void }) => {
     if (!display && process.platform === 'linux') {
@@ -222,7 +224,7 @@ describe.skipIf(!electron.path)('the Electron app (Playwright _electron)', () =>
 
   it('an update offered: the notification, its click opens the status window at the offer, Upgrade runs and the tray and the window follow it', async (ctx) => {
     needsDisplay(ctx);
-    const { app, hooks: h } = await launch({ prepare: installOld });
+    const { app, hooks: h } = await launch({ prepare: installOldUnprepared });
     await statusWindow(app);
     await startFromTray(h);
     expect(await h.statusLine()).toMatch(/^Anima 1\.0\.0 /);

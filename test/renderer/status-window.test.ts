@@ -261,6 +261,8 @@ describe.skipIf(!hasChromium)('status window in Chromium, bridged to a real supe
     await world.publishRuntime({ name: pkg, version: '1.1.0' });
     const { bridge: b, page } = await open({ ANIMA_RUNTIME_PACKAGE: pkg });
     expect((await world.cli(['runtime', 'install', '--version', '1.0.0'], { home, env: { ANIMA_RUNTIME_PACKAGE: pkg } })).code).toBe(0);
+    // The window draws the download's bar: an upgrade prepared in the background has none (test/upgrade/prepare.test.ts).
+    expect((await world.cli(['config', 'set', 'updates.prepare', 'false'], { home, env: { ANIMA_RUNTIME_PACKAGE: pkg } })).code).toBe(0);
     // Work for the agent, so the drain has items to bring to a safe point (steps long enough to be seen draining).
     for (const id of ['a', 'b', 'c']) enqueue(home, { id, steps: 20, stepMs: 5000 });
     await page.getByTestId('start').click();
