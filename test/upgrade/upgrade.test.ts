@@ -43,7 +43,11 @@ describe('animactl upgrade', () => {
     // drain comes (however slow the machine), items are mid-way through their steps.
     const items: Array<{ id: string; steps: number; stepMs: number }> = [];
     const add = () => {
-      const item = { id: `item-${items.length + 1}`, steps: 6, stepMs: 150 };
+      // Many short steps, two step lengths: the two items an agent works on drift apart, so the
+      // drain (whenever it comes) finds one that is not on its last step. With six steps of
+      // 150 ms in lockstep, an upgrade lasting about one item's length drained both on their
+      // last step, every time, and nothing was left to resume.
+      const item = { id: `item-${items.length + 1}`, steps: 60, stepMs: items.length % 2 ? 25 : 32 };
       items.push(item);
       enqueue(h.home, item);
     };
