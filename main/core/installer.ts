@@ -19,7 +19,7 @@ import { writerRecordOf } from './runtime-store';
 import { ndjsonReader } from './ndjson';
 import { formatBytes } from '../shared/format';
 import { storeDir } from './package-store';
-import { npmEngineFile, npmFetch } from './npm-engine-load';
+import { bundleFile, npmEngineFile, npmFetch } from './npm-engine-load';
 import { lockFromPrevious, registryResolver } from './previous-lock';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
@@ -413,8 +413,5 @@ export class DependencyInstaller {
 
 /** dist/reify-child.cjs, beside the bundle that runs (dist/ for the CLI, the supervisor and its registry worker; dist/app/ for the app). */
 function reifyChildScript(): string {
-  const candidates = [join(__dirname, 'reify-child.cjs'), join(__dirname, '..', 'reify-child.cjs')];
-  const found = candidates.find((f) => existsSync(f));
-  if (!found) throw new AnimaError('EINSTALLER', `The dependency installer (reify-child.cjs) is missing beside ${__dirname}`, { hint: 'Run `npm run build`.' });
-  return found;
+  return bundleFile('reify-child', 'The dependency installer');
 }

@@ -6,10 +6,13 @@ import { AnimaError } from './errors';
 export type NpmEngine = typeof import('./npm-engine');
 export type NpmFetch = typeof import('./npm-fetch');
 
-/** dist/<name>.cjs, beside the bundle that runs (dist/ for the CLI, the supervisor and its children; dist/app/ for the app). */
-function bundleFile(name: string): string {
+/**
+ * dist/<name>.cjs, beside the bundle that runs (dist/ for the CLI, the supervisor and its
+ * children; dist/app/ for the app). `what` names it in the error for a broken build.
+ */
+export function bundleFile(name: string, what = "npm's engine"): string {
   const found = [join(__dirname, `${name}.cjs`), join(__dirname, '..', `${name}.cjs`)].find((f) => existsSync(f));
-  if (!found) throw new AnimaError('EINSTALLER', `npm's engine (${name}.cjs) is missing beside ${__dirname}`, { hint: 'Run `npm run build`.' });
+  if (!found) throw new AnimaError('EINSTALLER', `${what} (${name}.cjs) is missing beside ${__dirname}`, { hint: 'Run `npm run build`.' });
   return found;
 }
 
