@@ -5,6 +5,7 @@ import type { OperationOutcome } from '../shared/control-protocol';
 import type { UpdatesSettings } from '../shared/settings';
 import type { AutoUpgradePlan, UpdateState } from '../shared/status';
 import type { AgentActivity } from './services';
+import { offeredUpgrade } from './update-offer';
 import type { Service } from './service';
 
 export interface AgentIdleness {
@@ -35,7 +36,7 @@ export type AutoUpgradeDecision = { plan: null; idleSince: null } | { plan: Auto
  */
 export function decideAutoUpgrade(i: AutoUpgradeInput): AutoUpgradeDecision {
   const { settings, offer } = i;
-  const target = settings.auto === 'when-idle' && offer?.available && !offer.skipped && !offer.downgrade ? offer.target : null;
+  const target = settings.auto === 'when-idle' ? offeredUpgrade(offer) : null;
   if (!target || target === i.failedVersion || settings.skipped.includes(target)) return { plan: null, idleSince: null };
   const idle = i.agent.running && i.agent.active === 0 && i.agent.queued === 0;
   const idleSince = idle ? (i.idleSince ?? i.now) : null;

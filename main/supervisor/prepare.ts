@@ -2,6 +2,7 @@ import type { Context } from '../core/context';
 import { errorCode, messageOf } from '../core/errors';
 import { isInstalled } from '../core/runtime-store';
 import type { UpdateState } from '../shared/status';
+import { offeredUpgrade } from './update-offer';
 
 export interface PreparerDeps {
   context(): Context;
@@ -60,8 +61,8 @@ export class Preparer {
 
 /** The offered version to prepare now, or null: only an upgrade the user is offered and hasn't declined, and that isn't on disk yet. */
 export function preparable(ctx: Context, offer: UpdateState | null): string | null {
-  if (!ctx.config.updates.prepare || !offer?.available || offer.skipped || offer.downgrade || !offer.target) return null;
+  const target = ctx.config.updates.prepare ? offeredUpgrade(offer) : null;
   // A version whose upgrade failed is never tried again by itself.
-  if (offer.failedUpgrade?.version === offer.target) return null;
-  return isInstalled(ctx.paths, ctx.packageName, offer.target) ? null : offer.target;
+  if (!target || offer?.failedUpgrade?.version === target) return null;
+  return isInstalled(ctx.paths, ctx.packageName, target) ? null : target;
 }

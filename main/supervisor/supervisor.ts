@@ -13,7 +13,7 @@ import type { RestartPolicy } from './restart-policy';
 import { OperationRunner } from './operation-runner';
 import { Services } from './services';
 import type { ManagedService } from './managed-service';
-import { Updates } from './update-offer';
+import { Updates, offeredUpgrade } from './update-offer';
 import { recoverUpgrade, upgrade, type UpgradeHost, type UpgradeParams } from './upgrade';
 import type { UpgradePhase } from './upgrade-phase';
 import { adoptServices, readInterrupted, type Interrupted } from './recovery';
@@ -128,8 +128,7 @@ export class Supervisor extends EventEmitter implements UpgradeHost {
   }
 
   offeredVersion(ctx: Context): string | null {
-    const offer = this.updates.offer.state(ctx, this.services.runningVersion);
-    return offer?.available && !offer.skipped && !offer.downgrade ? offer.target : null;
+    return offeredUpgrade(this.updates.offer.state(ctx, this.services.runningVersion));
   }
 
   contextFor(o: Overrides & { channel?: string }): Context {

@@ -6,6 +6,11 @@ import { decideAgainst } from '../core/update-policy';
 import type { Channel } from '../shared/settings';
 import type { UpdateState } from '../shared/status';
 
+/** The version the offer proposes to upgrade to: newer than what runs, and not skipped; null otherwise. */
+export function offeredUpgrade(offer: UpdateState | null): string | null {
+  return offer?.available && !offer.skipped && !offer.downgrade ? offer.target : null;
+}
+
 interface Found {
   channel: Channel;
   target: string | null;
