@@ -23,7 +23,7 @@ export class OperationRunner {
   current: OperationStatus | null = null;
   private header: Record<string, unknown> = {};
   private abort: AbortController | null = null;
-  private background: { kind: string; abort: AbortController; done: Promise<void> } | null = null;
+  private background: { abort: AbortController; done: Promise<void> } | null = null;
 
   constructor(
     private readonly files: { lock: string; journal: string },
@@ -117,13 +117,8 @@ export class OperationRunner {
       lock.release();
       if (this.background?.abort === abort) this.background = null;
     });
-    this.background = { kind, abort, done };
+    this.background = { abort, done };
     return work;
-  }
-
-  /** The background work running now, if any. */
-  get backgroundKind(): string | null {
-    return this.background?.kind ?? null;
   }
 
   /** Why a new operation can't start now (another one runs), or null. */
