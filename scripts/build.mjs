@@ -91,8 +91,8 @@ if (existsSync(join(root, 'main/core/npm-engine.ts'))) {
   await emit({
     ...common,
     sourcemap: false,
-    // Arborist with pacote for the installer's child; pacote and cacache alone for what only fetches.
-    entryPoints: { 'npm-engine': 'main/core/npm-engine.ts', 'npm-fetch': 'main/core/npm-fetch.ts' },
+    // Arborist with pacote for the installer's child; pacote and cacache alone for what only fetches; npm's config reader.
+    entryPoints: { 'npm-engine': 'main/core/npm-engine.ts', 'npm-fetch': 'main/core/npm-fetch.ts', 'npm-config': 'main/core/npm-config-lib.ts' },
     outdir: out,
     outExtension: { '.js': '.cjs' },
     platform: 'node',

@@ -5,7 +5,8 @@
 // Whatever the front isn't sure about, it hands over unchanged: errors are reported in
 // one place, by the commands.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { requireBundle } from '../core/code-cache';
 import { connectIfRunning } from '../core/control-client';
 import { isAnimaError } from '../core/errors';
 import { layout, resolveHome, type HomeLayout } from '../core/home';
@@ -24,8 +25,8 @@ declare const ANIMA_CLI_COMMANDS: CommandInfo[];
 type CommandsModule = { main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> };
 
 function handOver(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  // A path esbuild leaves alone (external in scripts/build.mjs): the commands are their own bundle.
-  return (require('./cli-commands.cjs') as CommandsModule).main(argv, env);
+  // A computed path esbuild leaves alone: the commands are their own bundle.
+  return (requireBundle(join(__dirname, 'cli-commands.cjs'), env) as CommandsModule).main(argv, env);
 }
 
 const VERSION_OPTIONS = {

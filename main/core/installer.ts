@@ -20,6 +20,7 @@ import { ndjsonReader } from './ndjson';
 import { formatBytes } from '../shared/format';
 import { storeDir } from './package-store';
 import { bundleFile, npmEngineFile, npmFetch } from './npm-engine-load';
+import { codeCacheDir } from './code-cache';
 import { lockFromPrevious, registryResolver } from './previous-lock';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
@@ -351,7 +352,7 @@ export class DependencyInstaller {
 
   private constructor() {
     const node = nodeCommand();
-    this.child = spawn(node.command, [reifyChildScript(), npmEngineFile()], {
+    this.child = spawn(node.command, [reifyChildScript(), npmEngineFile(), codeCacheDir() ?? 'off'], {
       env: { ...scrubbedEnv(process.env), ...node.env },
       // fd 4 is a lifeline, never written: it closes when we die (even by SIGKILL), and the child
       // then stops rather than go on writing into a staging folder the next install sweeps.

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
+import { npmConfigLib } from './npm-engine-load';
 
 const require = createRequire(__filename);
 
@@ -18,8 +19,8 @@ export interface NpmConfig {
  * folder the CLI happens to run in does not change what a home installs.
  */
 export async function loadNpmConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<NpmConfig> {
-  const Config = require('@npmcli/config');
-  const { definitions, shorthands, flatten, nerfDarts } = require('@npmcli/config/lib/definitions');
+  const { Config, definitionsLib } = npmConfigLib();
+  const { definitions, shorthands, flatten, nerfDarts } = definitionsLib;
   const config = new Config({
     definitions,
     shorthands,

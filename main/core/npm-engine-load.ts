@@ -1,17 +1,19 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { AnimaError } from './errors';
+import { requireBundle } from './code-cache';
 
 export type NpmEngine = typeof import('./npm-engine');
 export type NpmFetch = typeof import('./npm-fetch');
+export type NpmConfigLib = typeof import('./npm-config-lib');
 
 /**
  * dist/<name>.cjs, beside the bundle that runs (dist/ for the CLI, the supervisor and its
  * children; dist/app/ for the app). `what` names it in the error for a broken build.
  */
 export function bundleFile(name: string, what = "npm's engine"): string {
-  const found = [join(__dirname, `${name}.cjs`), join(__dirname, '..', `${name}.cjs`)].find((f) => existsSync(f));
+  // The last: from source (tests run main/core/*.ts in place), the build's.
+  const found = [join(__dirname, `${name}.cjs`), join(__dirname, '..', `${name}.cjs`), join(__dirname, '..', '..', 'dist', `${name}.cjs`)].find((f) => existsSync(f));
   if (!found) throw new AnimaError('EINSTALLER', `${what} (${name}.cjs) is missing beside ${__dirname}`, { hint: 'Run `npm run build`.' });
   return found;
 }
@@ -26,6 +28,14 @@ let fetcher: NpmFetch | undefined;
 /** pacote and cacache, loaded on first use: only what talks to a registry pays for them. */
 export function npmFetch(): NpmFetch {
   // A computed path, so that no bundle pulls them in.
-  fetcher ??= createRequire(__filename)(bundleFile('npm-fetch')) as NpmFetch;
+  fetcher ??= requireBundle(bundleFile('npm-fetch')) as NpmFetch;
   return fetcher;
+}
+
+let configLib: NpmConfigLib | undefined;
+
+/** npm's configuration reader (dist/npm-config.cjs), loaded on first use. */
+export function npmConfigLib(): NpmConfigLib {
+  configLib ??= requireBundle(bundleFile('npm-config', "npm's configuration reader")) as NpmConfigLib;
+  return configLib;
 }

@@ -68,6 +68,8 @@ export async function startWorld(opts: { standard?: boolean } = {}): Promise<Wor
     npm_config_cache: join(tmp, 'npm-cache'),
     npm_config_update_notifier: 'false',
     TMPDIR: process.env.TMPDIR ?? tmpdir(),
+    // The run's code cache (test/global-setup.ts), when there is one: compiled once for all the worlds.
+    ...(process.env.ANIMA_CODE_CACHE ? { ANIMA_CODE_CACHE: process.env.ANIMA_CODE_CACHE } : {}),
   };
   let homes = 0;
   const supervised: string[] = [];

@@ -24,7 +24,7 @@ describe("the supervisor's footprint", () => {
   });
 
   it('every Node bundle is ASCII: one character past Latin-1 and V8 holds the whole source at two bytes a character', () => {
-    for (const f of ['supervisor.cjs', 'registry-worker.cjs', 'cli.cjs', 'cli-commands.cjs', 'reify-child.cjs', 'npm-engine.cjs', 'npm-fetch.cjs', join('app', 'main.cjs')]) {
+    for (const f of ['supervisor.cjs', 'registry-worker.cjs', 'cli.cjs', 'cli-commands.cjs', 'reify-child.cjs', 'npm-engine.cjs', 'npm-fetch.cjs', 'npm-config.cjs', join('app', 'main.cjs')]) {
       const wide = readFileSync(join(DIST, f), 'utf8').match(/[^\x00-\x7f]/);
       expect(wide?.[0], f).toBeUndefined();
     }
