@@ -11,6 +11,8 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CLI, REPO, startWorld, type World } from '../test/helpers/world';
 import { buildRuntimePackage } from '../test/helpers/fixtures';
+import { startTamperingRegistry, type BadServer } from '../test/helpers/bad-registries';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { median, type Table } from './table';
 
 export const title = 'Install: animactl vs npm';
@@ -21,6 +23,8 @@ const RUNTIME = '@meetquinn/animactl';
 const VERSION = '1.5.0';
 const TINY_DEP = '@anima-fixtures/tiny-dep';
 const CHILD_TIMEOUT_MS = 120_000;
+/** A registry across the internet: each request held back this long (BENCH_FAR_MS). */
+const FAR_MS = Number(process.env.BENCH_FAR_MS) || 40;
 
 interface LocalPkg {
   name: string;
@@ -183,6 +187,7 @@ export async function run(): Promise<Table> {
     process.exit(130);
   };
   process.once('SIGINT', onSigint);
+  let far: BadServer | undefined;
   try {
     // 1. The registry: real packages from node_modules, and a runtime version that depends on them.
     const t0 = performance.now();
@@ -196,22 +201,24 @@ export async function run(): Promise<Table> {
       mkdirSync(d, { recursive: true });
       return d;
     };
-    const warmCache = { animactl: fresh('cache-animactl-warm'), npm: fresh('cache-npm-warm') };
+    const warmCache = { animactl: fresh('cache-animactl-warm'), npm: fresh('cache-npm-warm'), animactlFar: fresh('cache-animactl-far'), npmFar: fresh('cache-npm-far') };
+    // The registry as users have it, a round trip away: the same verdaccio behind a proxy that holds every request back FAR_MS.
+    far = await startTamperingRegistry(world.registry.url, { before: () => sleep(FAR_MS) });
     const trees: Record<string, string[]> = {};
 
-    const animactl = async (cache: string): Promise<number> => {
+    const animactl = async (cache: string, registry = world.registry.url): Promise<number> => {
       const home = join(world.tmp, `home-${++n}`);
       const r = await timedRun('animactl runtime install', process.execPath, [CLI, 'runtime', 'install', '--version', VERSION], {
-        env: { ...world.env, ANIMA_HOME: home, npm_config_cache: cache },
+        env: { ...world.env, ANIMA_HOME: home, npm_config_cache: cache, ANIMA_REGISTRY: registry },
       });
       trees.animactl ??= installedTree(join(home, 'runtime', 'versions', VERSION, 'node_modules'));
       rmSync(home, { recursive: true, force: true });
       return r.ms;
     };
-    const npm = async (cache: string): Promise<number> => {
+    const npm = async (cache: string, registry = world.registry.url): Promise<number> => {
       const dir = fresh('npm-project');
       writeFileSync(join(dir, 'package.json'), '{}\n');
-      const args = ['install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts=false', `${RUNTIME}@${VERSION}`, '--registry', world.registry.url, '--cache', cache];
+      const args = ['install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts=false', `${RUNTIME}@${VERSION}`, '--registry', registry, '--cache', cache];
       const r = await timedRun('npm install', 'npm', args, { cwd: dir, env: world.env });
       // The runtime itself sits beside its dependencies in an npm project; animactl's tree holds only the dependencies.
       trees.npm ??= installedTree(join(dir, 'node_modules')).filter((p) => !p.startsWith(`${RUNTIME}@`));
@@ -231,16 +238,21 @@ export async function run(): Promise<Table> {
     log('warm-up: one untimed run each');
     await animactl(warmCache.animactl);
     await npm(warmCache.npm);
+    const farUrl = far.url;
+    await animactl(warmCache.animactlFar, farUrl);
+    await npm(warmCache.npmFar, farUrl);
 
-    const samples = { animactlCold: [] as number[], animactlWarm: [] as number[], npmCold: [] as number[], npmWarm: [] as number[] };
+    const samples = { animactlCold: [] as number[], animactlWarm: [] as number[], npmCold: [] as number[], npmWarm: [] as number[], animactlFar: [] as number[], npmFar: [] as number[] };
     const cases: [number[], () => Promise<number>][] = [
       [samples.animactlCold, () => cold(animactl)],
       [samples.npmCold, () => cold(npm)],
       [samples.animactlWarm, () => animactl(warmCache.animactl)],
       [samples.npmWarm, () => npm(warmCache.npm)],
+      [samples.animactlFar, () => animactl(warmCache.animactlFar, farUrl)],
+      [samples.npmFar, () => npm(warmCache.npmFar, farUrl)],
     ];
     const stoppedEarly = await interleavedRounds(cases, runs, deadline, log, (i) =>
-      `run ${i}/${runs}: animactl ${Math.round(samples.animactlCold.at(-1)!)}/${Math.round(samples.animactlWarm.at(-1)!)} ms, npm ${Math.round(samples.npmCold.at(-1)!)}/${Math.round(samples.npmWarm.at(-1)!)} ms (cold/warm)`,
+      `run ${i}/${runs}: animactl ${Math.round(samples.animactlCold.at(-1)!)}/${Math.round(samples.animactlWarm.at(-1)!)} ms, npm ${Math.round(samples.npmCold.at(-1)!)}/${Math.round(samples.npmWarm.at(-1)!)} ms (cold/warm), ${Math.round(samples.animactlFar.at(-1)!)}/${Math.round(samples.npmFar.at(-1)!)} ms (animactl/npm, registry ${FAR_MS} ms away)`,
     );
     // Process start alone, for scale: neither command touches the registry.
     const startup = { animactl: [] as number[], npm: [] as number[] };
@@ -260,6 +272,7 @@ export async function run(): Promise<Table> {
       'animactl: `node dist/cli.cjs runtime install --version ' + VERSION + '`, a fresh ANIMA_HOME each run, npm_config_cache set per case.',
       'npm: `npm install --omit=dev --no-audit --no-fund --ignore-scripts=false ' + `${RUNTIME}@${VERSION}` + ' --registry URL --cache DIR` in a fresh folder holding `{}` as package.json.',
       'cold = a new empty cache each run; warm = a cache filled by an untimed warm-up run and reused. Wall time of the whole process; runs interleaved; registry on 127.0.0.1 in the bench process.',
+      `${FAR_MS} ms away: the same registry behind a proxy on 127.0.0.1 that holds every request back ${FAR_MS} ms (a registry across the internet), its answers without conditional revalidation; warm caches of their own, filled through it. npm resolves a package's dependencies one after another; animactl asks for them together (main/core/packument-prefetch.ts).`,
       'ratio = median of animactl / median of npm with the same cache state (below 1: animactl is faster).',
       `Process start alone, median of 5: \`animactl --help\` ${Math.round(median(startup.animactl))} ms, \`npm --version\` ${Math.round(median(startup.npm))} ms.`,
       ...(stoppedEarly ? [`Stopped after ${samples.npmWarm.length} of ${runs} runs to stay within the time budget (BENCH_BUDGET_S=${budgetS}).`] : []),
@@ -272,11 +285,14 @@ export async function run(): Promise<Table> {
         { label: 'animactl, warm cache', samples: samples.animactlWarm, extra: { 'animactl/npm': ratio(samples.animactlWarm, samples.npmWarm) } },
         { label: 'npm, cold cache', samples: samples.npmCold },
         { label: 'npm, warm cache', samples: samples.npmWarm },
+        { label: `animactl, warm cache, registry ${FAR_MS} ms away`, samples: samples.animactlFar, extra: { 'animactl/npm': ratio(samples.animactlFar, samples.npmFar) } },
+        { label: `npm, warm cache, registry ${FAR_MS} ms away`, samples: samples.npmFar },
       ],
       notes,
     };
   } finally {
     process.removeListener('SIGINT', onSigint);
+    await far?.close();
     await world.close();
   }
 }

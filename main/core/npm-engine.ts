@@ -13,3 +13,5 @@ export { pacote, cacache } from './npm-fetch';
 export const Arborist: new (options: Record<string, unknown>) => any = require('@npmcli/arborist');
 export const Shrinkwrap: { metaFromNode(node: unknown, path: string): Record<string, unknown> } = require('@npmcli/arborist/lib/shrinkwrap.js');
 export const normalizeBin: (pkg: object) => { bin?: Record<string, string> } = require('npm-normalize-package-bin');
+export const npa: { resolve(name: string, spec: string, where?: string): { type: string } } = require('npm-package-arg');
+export const PackumentCache: new () => { has(k: string): boolean; get(k: string): unknown; set(k: string, v: unknown): unknown; delete(k: string): boolean } = require('@npmcli/arborist/lib/packument-cache.js');

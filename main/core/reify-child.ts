@@ -20,6 +20,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, normalize, relative } from 'node:path';
 import { Socket } from 'node:net';
 import type { NpmEngine } from './npm-engine-load';
+import { requireBundle } from './code-cache';
+import { PackumentPrefetch, type PacoteLike } from './packument-prefetch';
 import { entryName, linkEntry, packageFiles, relink, sameFiles, seal, shareable, tempEntry, unshare } from './package-store';
 
 export interface ReifyInput {
@@ -100,16 +102,24 @@ function binFiles(pkg: Record<string, any>, normalizeBin: (p: object) => { bin?:
 }
 
 export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void = () => {}): Promise<StoreStats> {
-  const { Arborist, Shrinkwrap, normalizeBin, pacote } = createRequire(__filename)(input.engine) as NpmEngine;
+  const { Arborist, Shrinkwrap, normalizeBin, pacote, npa, PackumentCache } = createRequire(__filename)(input.engine) as NpmEngine;
   const stage = input.options.path;
-  const arb = new Arborist({ ...input.options, audit: false, fund: false });
+  const plan = readJson(join(stage, 'package-lock.json'));
+  // With a lockfile Arborist asks only about what it doesn't satisfy: nothing is fetched ahead of it for the names it has.
+  const prefetch = new PackumentPrefetch(pacote as unknown as PacoteLike, npa.resolve, new PackumentCache(), new Set(plannedNames(plan)));
+  const arb = new Arborist({ ...input.options, audit: false, fund: false, packumentCache: prefetch.cache });
   const reifyOptions = { omit: ['dev'], save: false, audit: false, fund: false };
   const stats: StoreStats = { seeded: 0, unshared: 0, stored: 0, linked: 0, own: 0 };
   // Hard links make every file of an entry one file; on Windows npm's bins are shims, not links: no store there.
   const store = process.platform === 'win32' ? null : input.store;
 
   // The plan first, to know how many packages there are (and, with a store, which it holds); reify then reuses it.
-  await arb.buildIdealTree(reifyOptions);
+  prefetch.start(plan ? {} : (readJson(join(stage, 'package.json')) ?? {}), arb.options);
+  try {
+    await arb.buildIdealTree(reifyOptions);
+  } finally {
+    prefetch.stop();
+  }
   const ideal = arb.idealTree as ArbNode;
   const total = Math.max(0, ideal.inventory.size - 1);
   let done = 0;
@@ -158,7 +168,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   tell({ packages: { done, total } });
   if (seeded.size) {
     // The lockfile the plan came from already describes most of these packages; making each entry anew costs ~0.3 ms a package.
-    const planned = (readJson(join(stage, 'package-lock.json'))?.packages ?? {}) as Record<string, LockEntry>;
+    const planned = (plan?.packages ?? {}) as Record<string, LockEntry>;
     const packages: Record<string, unknown> = {};
     for (const [loc, node] of seeded) {
       const entry = planned[loc];
@@ -255,6 +265,11 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   return stats;
 }
 
+/** The package names a lockfile has, at any place in its tree. */
+function plannedNames(lock: Record<string, any> | null): string[] {
+  return Object.entries((lock?.packages ?? {}) as Record<string, LockEntry>).map(([loc, e]) => (e.name as string | undefined) ?? loc.slice(loc.lastIndexOf('node_modules/') + 'node_modules/'.length));
+}
+
 /** A lockfile entry with the dependency-type flags of the node in this tree, set as Arborist's metaFromNode sets them. */
 function withFlags(entry: LockEntry, node: ArbNode): LockEntry {
   const rest = { ...entry };
@@ -286,7 +301,8 @@ function main(): void {
   lifeline.on('data', () => {}).on('end', () => process.exit(137)).on('error', () => process.exit(137));
   lifeline.unref();
   // npm's engine (argv[2]) loads while the parent still downloads the package; reify's require of it is then free.
-  if (process.argv[2]) createRequire(__filename)(process.argv[2]);
+  // argv[3] is the parent's code cache folder: this environment is reduced to an allowlist that leaves it out.
+  if (process.argv[2]) requireBundle(process.argv[2], { ANIMA_CODE_CACHE: process.argv[3] || 'off' });
   let input = '';
   process.stdin
     .on('data', (d) => (input += d))
