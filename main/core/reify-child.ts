@@ -39,6 +39,8 @@ export interface StoreStats {
   unshared: number;
   /** Entries added to the store. */
   stored: number;
+  /** Of those, entries unpacked again from their tarball: the staging folder's copy was written by more than pacote (install code ran, or bin-links rewrote a bin). */
+  reread: number;
   /** Packages Arborist unpacked that now link to the store. */
   linked: number;
   /** Packages that keep their own files (install code, bytes that differ from the tarball). */
@@ -109,7 +111,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   const prefetch = new PackumentPrefetch(pacote as unknown as PacoteLike, npa.resolve, new PackumentCache(), new Set(plannedNames(plan)));
   const arb = new Arborist({ ...input.options, audit: false, fund: false, packumentCache: prefetch.cache });
   const reifyOptions = { omit: ['dev'], save: false, audit: false, fund: false };
-  const stats: StoreStats = { seeded: 0, unshared: 0, stored: 0, linked: 0, own: 0 };
+  const stats: StoreStats = { seeded: 0, unshared: 0, stored: 0, reread: 0, linked: 0, own: 0 };
   // Hard links make every file of an entry one file; on Windows npm's bins are shims, not links: no store there.
   const store = process.platform === 'win32' ? null : input.store;
 
@@ -179,9 +181,12 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   }
   // Unknown until Arborist's build says otherwise: then nothing but Arborist and pacote wrote into the staging folder.
   let codeRan = true;
+  // Packages with a bin that bin-links will rewrite in place (a CRLF shebang line), found before it runs.
+  const rewritten = new Set<string>();
   const rebuild = arb.rebuild.bind(arb);
   arb.rebuild = async (o: { nodes?: ArbNode[] } = {}) => {
     codeRan = scriptsWillRun(arb, o.nodes ?? []);
+    for (const node of o.nodes ?? []) if (binFiles(node.package, normalizeBin).some((b) => crlfShebang(join(node.path, b)))) rewritten.add(node.location);
     if (codeRan) {
       for (const node of seeded.values()) if (unshare(node.path)) stats.unshared++;
       seeded.clear();
@@ -197,17 +202,19 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   tell({ phase: 'storing' });
   // Each entry is unpacked once, however many folders hold that package; unpacking runs a few at a time, as Arborist's does.
   const entries = new Map<string, Promise<boolean>>();
-  const addEntry = async (name: string, e: LockEntry, dir: string): Promise<boolean> => {
+  const addEntry = async (name: string, e: LockEntry, loc: string, dir: string): Promise<boolean> => {
     const entry = join(store, name);
     if (existsSync(entry)) return true;
     const tmp = tempEntry(store, name);
-    // No install code ran, and the package has no bins (bin-links chmods and may rewrite those): its folder is still
-    // exactly what pacote unpacked while checking the tarball against its integrity, so the entry is made of its files.
-    const own = readJson(join(dir, 'package.json'));
-    const direct = !codeRan && own && binFiles(own, normalizeBin).length === 0 ? packageFiles(dir) : null;
-    if (direct) {
+    // No install code ran, and bin-links (the only other writer) only set its bins' modes, rewriting none: the
+    // folder's bytes are still what pacote unpacked while checking the tarball against its integrity, so the entry
+    // is made of its files.
+    const own = codeRan || rewritten.has(loc) ? null : readJson(join(dir, 'package.json'));
+    const ownBins = own ? binFiles(own, normalizeBin) : [];
+    const direct = own ? packageFiles(dir) : null;
+    if (direct && ownBins.every((b) => direct.includes(b))) {
       linkEntry(dir, direct, tmp);
-      seal(tmp, direct, []);
+      seal(tmp, direct, ownBins);
       renameSync(tmp, entry);
       stats.stored++;
       return true;
@@ -224,13 +231,14 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     const pkg = readJson(join(tmp, 'package.json'));
     const bins = pkg ? binFiles(pkg, normalizeBin) : [];
     // bin-links rewrites a CRLF shebang line in place: such a bin differs from its tarball, so it is not shared.
-    if (!files || !pkg || bins.some((b) => !files.includes(b) || /^#![^\n]*\r/.test(readFileSync(join(tmp, b), 'latin1').slice(0, 256)))) {
+    if (!files || !pkg || bins.some((b) => !files.includes(b) || crlfShebang(join(tmp, b)))) {
       rmSync(tmp, { recursive: true, force: true });
       return false;
     }
     seal(tmp, files, bins);
     renameSync(tmp, entry);
     stats.stored++;
+    stats.reread++;
     return true;
   };
   const store1 = async (loc: string, e: LockEntry): Promise<void> => {
@@ -244,7 +252,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
       stats.own++;
       return;
     }
-    if (!entries.has(name)) entries.set(name, addEntry(name, e, dir));
+    if (!entries.has(name)) entries.set(name, addEntry(name, e, loc, dir));
     const entry = join(store, name);
     const ready = await entries.get(name);
     if (ready && lstatSync(join(dir, 'package.json')).ino === lstatSync(join(entry, 'package.json')).ino) stats.linked++; // made of this folder's files
@@ -263,6 +271,15 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     utimesSync(lockFile, now, now);
   }
   return stats;
+}
+
+/** Does this file start with a `#!` line ending in CR (which bin-links rewrites)? */
+function crlfShebang(file: string): boolean {
+  try {
+    return /^#![^\n]*\r/.test(readFileSync(file, 'latin1').slice(0, 256));
+  } catch {
+    return false;
+  }
 }
 
 /** The package names a lockfile has, at any place in its tree. */

@@ -3,7 +3,7 @@
 // killing, pruning, deleting or rolling back never changes a version that is installed.
 // Real registry, real CLI and supervisor processes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -54,6 +54,9 @@ beforeAll(async () => {
   await publishPackage('@anima-store/tampered', '1.0.0');
   await world.registry.corruptTarball('@anima-store/tampered', '1.0.0');
   await world.publishRuntime({ name: '@anima-store/tampered-runtime', version: '1.0.0', moreDependencies: { ...DEPS['1.2.0'], '@anima-store/tampered': '1.0.0' } });
+  // A bin whose shebang line ends in CRLF (written on Windows): bin-links rewrites that line in place.
+  await publishPackage('@anima-store/crlf-bin', '1.0.0', { bin: { 'crlf-cli': 'cli.js' } }, { 'cli.js': "#!/usr/bin/env node\r\nconsole.log('crlf');\r\n" });
+  await world.publishRuntime({ name: '@anima-store/crlf-runtime', version: '1.0.0', moreDependencies: { ...DEPS['1.2.0'], '@anima-store/crlf-bin': '1.0.0' } });
   // A runtime whose web service never becomes healthy, sharing 1.0.0's packages: an upgrade to it rolls back.
   await world.publishRuntime({ name: PKG, version: '1.3.0', web: 'never-healthy', moreDependencies: DEPS['1.0.0'], shrinkwrap: false });
 });
@@ -150,12 +153,12 @@ describe('the package store', () => {
 });
 
 describe('what enters the store', () => {
-  it('with no install code in the tree, entries are made of the folders Arborist unpacked (bins aside), read-only, and the next version shares them', async () => {
+  it('with no install code in the tree, entries are made of the folders Arborist unpacked (bins too), read-only, and the next version shares them', async () => {
     const home = world.newHome();
     await install(home, '1.2.0');
     const marker = JSON.parse(readFileSync(join(versionDir(home, '1.2.0'), '.anima-install.json'), 'utf8'));
-    // leaf 1 and 2, changes 2, tiny-dep, shared (it has a bin: unpacked again from its tarball and compared).
-    expect(marker.store).toMatchObject({ seeded: 0, unshared: 0, stored: 5, linked: 5, own: 0 });
+    // leaf 1 and 2, changes 2, tiny-dep, shared (its bin's shebang line ends in LF: bin-links only set its mode).
+    expect(marker.store).toMatchObject({ seeded: 0, unshared: 0, stored: 5, reread: 0, linked: 5, own: 0 });
     const { entries, used } = storeUse(home);
     expect(entries).toHaveLength(5);
     expect([...used].sort()).toEqual(entries);
@@ -165,6 +168,20 @@ describe('what enters the store', () => {
     await install(home, '1.1.0');
     for (const f of SHARED_FILES) expect(shared(home, '1.1.0', '1.2.0', f), f).toBe(true);
     expectRunnable(home, '1.1.0');
+  });
+
+  it('a bin whose shebang line ends in CRLF, which bin-links rewrites, keeps its own files; the rest is stored from the folders', async () => {
+    const home = world.newHome();
+    await world.cliOk(['runtime', 'install', '--package', '@anima-store/crlf-runtime', '--version', '1.0.0'], { home, env: { ...env, npm_config_cache: join(world.tmp, 'cache-crlf') } });
+    const dir = join(home, 'runtime', 'versions', '1.0.0');
+    const marker = JSON.parse(readFileSync(join(dir, '.anima-install.json'), 'utf8'));
+    // Everything but crlf-bin made of what Arborist unpacked; crlf-bin's rewritten bin differs from its tarball: not shared.
+    expect(marker.store, JSON.stringify(marker.store)).toMatchObject({ reread: 0, own: 1 });
+    expect(marker.store.stored).toBeGreaterThanOrEqual(4);
+    const cli = join(dir, 'node_modules/@anima-store/crlf-bin/cli.js');
+    expect(readFileSync(cli, 'latin1').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(lstatSync(cli).nlink).toBe(1);
+    expect(execFileSync(join(dir, 'node_modules/.bin/crlf-cli'), { encoding: 'utf8' })).toBe('crlf\n');
   });
 
   it('a dependency whose tarball fails its integrity check installs nothing and adds nothing to the store', async () => {
