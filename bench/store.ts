@@ -151,7 +151,7 @@ export async function run(): Promise<Table[]> {
       `next: \`animactl runtime install --version ${NEXT}\` in a home holding ${CURRENT} (a \`cp -a\` copy of one prepared home, hard links kept); ` +
         `planned from ${CURRENT}'s installed tree (its node_modules/.package-lock.json as the lockfile: only the dependency that changed is asked of the registry); ` +
         `the store had ${stats?.seeded ?? '?'} of its packages (linked before Arborist ran), ${stats?.stored ?? '?'} entered the store, ${stats?.own ?? '?'} kept their own files.`,
-      `first: the same install into an empty home (nothing to plan from, so every packument is asked for, as npm does; nothing in the store: every package unpacked by Arborist and made into a store entry; those with bins are unpacked again into the store from their verified tarball and compared).`,
+      `first: the same install into an empty home (nothing to plan from, so every packument is asked for, as npm does, but up to 15 at a time where npm asks for a package's dependencies one after another; nothing in the store: every package unpacked by Arborist and made into a store entry of its own files, no install code having run and no bin rewritten).`,
       `npm: \`npm install --omit=dev ${RUNTIME}@${NEXT}\` into a fresh folder; pnpm: \`${PNPM} install --prod\` of a package.json depending on it, fresh folder, no lockfile, its store and metadata cache (under the sandboxed HOME) warm.`,
       'All warm: one npm cache for animactl, one for npm, one store and cache for pnpm, each filled by an untimed warm-up run. Wall time of the whole process; runs interleaved in a rotated order.',
       ...(pnpmPath ? [] : [`${PNPM} could not be run here: no pnpm column.`]),
