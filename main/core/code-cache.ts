@@ -14,7 +14,7 @@
 // bytes, written whole under a temporary name then renamed, and carries a hash of its
 // payload that is checked before V8 sees it. Any doubt, and the bundle loads the plain way.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -30,6 +30,9 @@ const KEEP = 3;
  * user's data, and one cache serves every home.
  */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
+  // Not in the app's own Electron process: there code runs as the signed app, whose fuses keep out code from outside
+  // it; what it loads from a bundle is rare enough to compile each time. (Its Node children use the cache.)
+  if ((process as { type?: string }).type === 'browser') return null;
   const set = env.ANIMA_CODE_CACHE;
   if (set === 'off' || set === '0') return null;
   if (set) return set;
@@ -55,13 +58,23 @@ function privateDir(dir: string): string | null {
 
 const digest = (b: Buffer | string) => createHash('sha256').update(b).digest();
 
-/** The cache's payload if the file is ours and whole, else null. */
+/**
+ * The cache's payload if the file is ours and whole, else null. The file itself is checked,
+ * through the descriptor it is read from: whoever controls a folder above ours could swap
+ * folders between a check of the folder and the read, but can't make a file this user owns.
+ */
 function readPayload(file: string): Buffer | null {
   let data: Buffer;
+  let fd: number | undefined;
   try {
-    data = readFileSync(file);
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile() || (process.platform !== 'win32' && (st.uid !== process.getuid!() || (st.mode & 0o022) !== 0))) return null;
+    data = readFileSync(fd);
   } catch {
     return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const head = MAGIC.length + DIGEST;
   if (data.length <= head || !data.subarray(0, MAGIC.length).equals(MAGIC)) return null;

@@ -12,8 +12,10 @@ export type NpmConfigLib = typeof import('./npm-config-lib');
  * children; dist/app/ for the app). `what` names it in the error for a broken build.
  */
 export function bundleFile(name: string, what = "npm's engine"): string {
-  // The last: from source (tests run main/core/*.ts in place), the build's.
-  const found = [join(__dirname, `${name}.cjs`), join(__dirname, '..', `${name}.cjs`), join(__dirname, '..', '..', 'dist', `${name}.cjs`)].find((f) => existsSync(f));
+  const places = [join(__dirname, `${name}.cjs`), join(__dirname, '..', `${name}.cjs`)];
+  // Run from source (the tests run main/core/*.ts in place): the build's. Never from a bundle: that would look outside the app.
+  if (__filename.endsWith('.ts')) places.push(join(__dirname, '..', '..', 'dist', `${name}.cjs`));
+  const found = places.find((f) => existsSync(f));
   if (!found) throw new AnimaError('EINSTALLER', `${what} (${name}.cjs) is missing beside ${__dirname}`, { hint: 'Run `npm run build`.' });
   return found;
 }

@@ -90,18 +90,19 @@ export class PackumentPrefetch {
     if (!this.restore) return;
     for (const field of DEPENDENCY_FIELDS) {
       for (const [name, range] of Object.entries((manifest[field] ?? {}) as Record<string, unknown>)) {
-        if (typeof range === 'string' && !this.skip.has(name)) this.fetch(name, range, opts);
+        if (typeof range !== 'string' || this.skip.has(name)) continue;
+        try {
+          this.fetch(name, range, opts);
+        } catch {
+          // A bad spec, a registry URL pacote can't parse: Arborist meets it in its own words, if it asks at all
+          // (an optional or overridden dependency may never be fetched). Fetching ahead must never fail the manifest.
+        }
       }
     }
   }
 
   private fetch(name: string, range: string, opts: Record<string, unknown>): void {
-    let spec: { type: string };
-    try {
-      spec = this.resolve(name, range);
-    } catch {
-      return; // Arborist reports a bad spec in its own words
-    }
+    const spec = this.resolve(name, range);
     // Registry packages only: git, tarballs, folders and aliases have no packument to fetch.
     if (spec.type !== 'range' && spec.type !== 'version' && spec.type !== 'tag') return;
     // The options of the manifest call that led here: same registry, credentials, cache and accept header as Arborist's

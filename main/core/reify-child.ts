@@ -15,7 +15,7 @@
 //    package folder whose bytes equal its store entry then becomes links to it.
 //
 // A failure is reported as JSON on fd 3; fd 4 is a lifeline that ends with the parent.
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, relative } from 'node:path';
 import { Socket } from 'node:net';
@@ -116,8 +116,8 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   const store = process.platform === 'win32' ? null : input.store;
 
   // The plan first, to know how many packages there are (and, with a store, which it holds); reify then reuses it.
-  prefetch.start(plan ? {} : (readJson(join(stage, 'package.json')) ?? {}), arb.options);
   try {
+    prefetch.start(plan ? {} : (readJson(join(stage, 'package.json')) ?? {}), arb.options);
     await arb.buildIdealTree(reifyOptions);
   } finally {
     prefetch.stop();
@@ -181,12 +181,23 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   }
   // Unknown until Arborist's build says otherwise: then nothing but Arborist and pacote wrote into the staging folder.
   let codeRan = true;
-  // Packages with a bin that bin-links will rewrite in place (a CRLF shebang line), found before it runs.
+  let rebuilds = 0;
+  // Packages with a bin that bin-links will rewrite (a CRLF shebang line), found before it runs; and every bin as it was
+  // then: one it rewrote anyway is a new file (write-file-atomic), so that is checked again before sharing.
   const rewritten = new Set<string>();
+  const binsBefore = new Map<string, string>();
   const rebuild = arb.rebuild.bind(arb);
   arb.rebuild = async (o: { nodes?: ArbNode[] } = {}) => {
-    codeRan = scriptsWillRun(arb, o.nodes ?? []);
-    for (const node of o.nodes ?? []) if (binFiles(node.package, normalizeBin).some((b) => crlfShebang(join(node.path, b)))) rewritten.add(node.location);
+    // Arborist builds once; a second build may follow scripts the first one ran.
+    codeRan = rebuilds++ > 0 || scriptsWillRun(arb, o.nodes ?? []);
+    for (const node of o.nodes ?? []) {
+      for (const b of binFiles(node.package, normalizeBin)) {
+        const file = join(node.path, b);
+        if (crlfShebang(file)) rewritten.add(node.location);
+        const id = fileId(file);
+        if (id) binsBefore.set(file, id);
+      }
+    }
     if (codeRan) {
       for (const node of seeded.values()) if (unshare(node.path)) stats.unshared++;
       seeded.clear();
@@ -212,7 +223,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     const own = codeRan || rewritten.has(loc) ? null : readJson(join(dir, 'package.json'));
     const ownBins = own ? binFiles(own, normalizeBin) : [];
     const direct = own ? packageFiles(dir) : null;
-    if (direct && ownBins.every((b) => direct.includes(b))) {
+    if (direct && ownBins.every((b) => direct.includes(b) && binsBefore.get(join(dir, b)) === fileId(join(dir, b)))) {
       linkEntry(dir, direct, tmp);
       seal(tmp, direct, ownBins);
       renameSync(tmp, entry);
@@ -273,12 +284,28 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   return stats;
 }
 
-/** Does this file start with a `#!` line ending in CR (which bin-links rewrites)? */
+/** Does this file start with a `#!` line ending in CRLF? bin-links' own test (lib/fix-bin.js): the first 2048 bytes. */
 function crlfShebang(file: string): boolean {
+  let fd: number | undefined;
   try {
-    return /^#![^\n]*\r/.test(readFileSync(file, 'latin1').slice(0, 256));
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(2048);
+    readSync(fd, buf, 0, 2048, 0);
+    return buf[0] === 0x23 && buf[1] === 0x21 && /^#![^\n]+\r\n/.test(buf.toString());
   } catch {
     return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A file's identity and size: a file replaced or rewritten since has another. */
+function fileId(file: string): string | null {
+  try {
+    const st = lstatSync(file);
+    return `${st.dev}:${st.ino}:${st.size}`;
+  } catch {
+    return null;
   }
 }
 

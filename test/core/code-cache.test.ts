@@ -451,5 +451,24 @@ describe('requireBundle, in real processes', () => {
       expectLoaded(await run(fixture, cache), fixture);
       expect(ls(cache)).toEqual([]);
     });
+
+    // The file itself is checked through the descriptor it is read from: whoever controls a folder above could swap
+    // folders between the folder's check and the read, but can't make a file this user owns. Or one writable by others.
+    it.runIf(process.getuid?.() === 0)('a cache file owned by another user, or writable by others, is not read, and is replaced', async () => {
+      const { fixture, cache } = setup();
+      const { tag } = await run(fixture, cache);
+      const file = join(cache, cacheName(fixture, tag));
+      for (const [what, spoil] of [
+        ['owned by another user', () => chownSync(file, 65534, 65534)],
+        ['writable by others', () => chmodSync(file, 0o606)],
+      ] as const) {
+        spoil();
+        const spoiled = statSync(file).ino;
+        expectLoaded(await run(fixture, cache), fixture);
+        expect(statSync(file).ino, what).not.toBe(spoiled);
+        expect(statSync(file).uid, what).toBe(0);
+        expect(statSync(file).mode & 0o777, what).toBe(0o600);
+      }
+    });
   });
 });
