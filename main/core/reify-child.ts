@@ -182,9 +182,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   // Unknown until Arborist's build says otherwise: then nothing but Arborist and pacote wrote into the staging folder.
   let codeRan = true;
   let rebuilds = 0;
-  // Packages with a bin that bin-links will rewrite (a CRLF shebang line), found before it runs; and every bin as it was
-  // then: one it rewrote anyway is a new file (write-file-atomic), so that is checked again before sharing.
-  const rewritten = new Set<string>();
+  // Every bin as it was before bin-links ran: one it rewrote (a CRLF shebang line, with write-file-atomic) is a new file.
   const binsBefore = new Map<string, string>();
   const rebuild = arb.rebuild.bind(arb);
   arb.rebuild = async (o: { nodes?: ArbNode[] } = {}) => {
@@ -193,7 +191,6 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     for (const node of o.nodes ?? []) {
       for (const b of binFiles(node.package, normalizeBin)) {
         const file = join(node.path, b);
-        if (crlfShebang(file)) rewritten.add(node.location);
         const id = fileId(file);
         if (id) binsBefore.set(file, id);
       }
@@ -213,14 +210,14 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   tell({ phase: 'storing' });
   // Each entry is unpacked once, however many folders hold that package; unpacking runs a few at a time, as Arborist's does.
   const entries = new Map<string, Promise<boolean>>();
-  const addEntry = async (name: string, e: LockEntry, loc: string, dir: string): Promise<boolean> => {
+  const addEntry = async (name: string, e: LockEntry, dir: string): Promise<boolean> => {
     const entry = join(store, name);
     if (existsSync(entry)) return true;
     const tmp = tempEntry(store, name);
     // No install code ran, and bin-links (the only other writer) only set its bins' modes, rewriting none: the
     // folder's bytes are still what pacote unpacked while checking the tarball against its integrity, so the entry
     // is made of its files.
-    const own = codeRan || rewritten.has(loc) ? null : readJson(join(dir, 'package.json'));
+    const own = codeRan ? null : readJson(join(dir, 'package.json'));
     const ownBins = own ? binFiles(own, normalizeBin) : [];
     const direct = own ? packageFiles(dir) : null;
     if (direct && ownBins.every((b) => direct.includes(b) && binsBefore.get(join(dir, b)) === fileId(join(dir, b)))) {
@@ -263,7 +260,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
       stats.own++;
       return;
     }
-    if (!entries.has(name)) entries.set(name, addEntry(name, e, loc, dir));
+    if (!entries.has(name)) entries.set(name, addEntry(name, e, dir));
     const entry = join(store, name);
     const ready = await entries.get(name);
     if (ready && lstatSync(join(dir, 'package.json')).ino === lstatSync(join(entry, 'package.json')).ino) stats.linked++; // made of this folder's files
