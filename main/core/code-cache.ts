@@ -42,8 +42,15 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: Nod
   return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'anima-desktop', 'code');
 }
 
-/** The folder, made if missing, if it is a real folder only this user can write into; else null. */
+const checked = new Map<string, string | null>();
+
+/** The folder, made if missing, if it is a real folder only this user can write into; else null. Checked once a process. */
 function privateDir(dir: string): string | null {
+  if (!checked.has(dir)) checked.set(dir, checkDir(dir));
+  return checked.get(dir)!;
+}
+
+function checkDir(dir: string): string | null {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = lstatSync(dir);
