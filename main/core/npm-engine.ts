@@ -8,10 +8,12 @@
 // loads the smaller dist/npm-fetch.cjs (npm-fetch.ts) instead.
 /* eslint-disable @typescript-eslint/no-require-imports */
 
+import type { PackumentStore } from './packument-prefetch';
+
 export { pacote, cacache } from './npm-fetch';
 // Arborist ships no types; reify-child.ts describes the parts it uses.
 export const Arborist: new (options: Record<string, unknown>) => any = require('@npmcli/arborist');
 export const Shrinkwrap: { metaFromNode(node: unknown, path: string): Record<string, unknown> } = require('@npmcli/arborist/lib/shrinkwrap.js');
 export const normalizeBin: (pkg: object) => { bin?: Record<string, string> } = require('npm-normalize-package-bin');
 export const npa: { resolve(name: string, spec: string, where?: string): { type: string } } = require('npm-package-arg');
-export const PackumentCache: new () => { has(k: string): boolean; get(k: string): unknown; set(k: string, v: unknown): unknown; delete(k: string): boolean } = require('@npmcli/arborist/lib/packument-cache.js');
+export const PackumentCache: new () => PackumentStore = require('@npmcli/arborist/lib/packument-cache.js');
