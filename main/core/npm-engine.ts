@@ -10,10 +10,9 @@
 
 import type { PackumentStore } from './packument-prefetch';
 
-export { pacote, cacache } from './npm-fetch';
+export { pacote, cacache, normalizeBin } from './npm-fetch';
 // Arborist ships no types; reify-child.ts describes the parts it uses.
 export const Arborist: new (options: Record<string, unknown>) => any = require('@npmcli/arborist');
 export const Shrinkwrap: { metaFromNode(node: unknown, path: string): Record<string, unknown> } = require('@npmcli/arborist/lib/shrinkwrap.js');
-export const normalizeBin: (pkg: object) => { bin?: Record<string, string> } = require('npm-normalize-package-bin');
 export const npa: { resolve(name: string, spec: string, where?: string): { type: string } } = require('npm-package-arg');
 export const PackumentCache: new () => PackumentStore = require('@npmcli/arborist/lib/packument-cache.js');

@@ -7,3 +7,5 @@ import type Cacache from 'cacache';
 
 export const pacote: typeof Pacote = require('pacote');
 export const cacache: typeof Cacache = require('cacache');
+// Which files a package.json's `bin` names, as npm links them.
+export const normalizeBin: (pkg: object) => { bin?: Record<string, string> } = require('npm-normalize-package-bin');

@@ -13,8 +13,8 @@
 // name, then renamed), and in use as long as one of its files has another link: pruning
 // counts links, so nothing keeps a second record that a kill -9 could leave out of step.
 // Everything here runs under the home's operation lock.
-import { chmodSync, copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, normalize, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { HomeLayout } from './home';
 
@@ -42,9 +42,10 @@ export function tempEntry(store: string, name: string): string {
  */
 export function packageFiles(dir: string, nested = true): string[] | null {
   const out: string[] = [];
+  // Paths joined by hand: path.join normalizes every one of ~3000 a tree, and these need none.
   const walk = (rel: string): boolean => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? join(rel, e.name) : e.name;
+    for (const e of readdirSync(rel ? `${dir}${sep}${rel}` : dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}${sep}${e.name}` : e.name;
       if (e.isDirectory()) {
         if (nested && r === 'node_modules') continue;
         if (!walk(r)) return false;
@@ -87,6 +88,54 @@ export function seal(dir: string, files: string[], bins: string[]): void {
   }
 }
 
+/** npm-normalize-package-bin: a package.json's `bin`, as the names and files npm links. */
+export type NormalizeBin = (pkg: object) => { bin?: Record<string, string> };
+
+/** The files a package's bins point at, relative to its folder. */
+export function binFiles(pkg: Record<string, unknown>, normalizeBin: NormalizeBin): string[] {
+  return Object.values(normalizeBin({ ...pkg }).bin ?? {}).map((b) => normalize(b));
+}
+
+/** Does this file start with a `#!` line ending in CRLF? bin-links' own test (lib/fix-bin.js): the first 2048 bytes. */
+export function crlfShebang(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(2048);
+    readSync(fd, buf, 0, 2048, 0);
+    return buf[0] === 0x23 && buf[1] === 0x21 && /^#![^\n]+\r\n/.test(buf.toString());
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Adds an entry unpacked by `extract` (pacote checking the tarball against its integrity)
+ * under a temporary name, sealed, then renamed. False, with nothing left behind, when the
+ * tarball can't be had or the package may not be shared: install code, bundled
+ * dependencies, anything but files, or a bin bin-links would rewrite (a CRLF shebang line).
+ */
+export async function addEntryFromTarball(store: string, name: string, extract: (dest: string) => Promise<unknown>, normalizeBin: NormalizeBin): Promise<boolean> {
+  if (existsSync(join(store, name))) return true;
+  const tmp = tempEntry(store, name);
+  try {
+    await extract(tmp);
+    const files = shareable(tmp) ? packageFiles(tmp) : null;
+    const pkg = files ? (JSON.parse(readFileSync(join(tmp, 'package.json'), 'utf8')) as Record<string, unknown>) : null;
+    const bins = pkg ? binFiles(pkg, normalizeBin) : [];
+    if (!files || !pkg || bins.some((b) => !files.includes(b) || crlfShebang(join(tmp, b)))) return false;
+    seal(tmp, files, bins);
+    renameSync(tmp, join(store, name));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** Same files, same bytes (modes aside: an entry is sealed read-only). */
 export function sameFiles(a: string, b: string): boolean {
   const fa = packageFiles(a);
@@ -111,15 +160,16 @@ export function linkEntry(entry: string, files: string[], dest: string): void {
     if (made.has(dir)) return;
     make(dirname(dir));
     try {
-      mkdirSync(join(dest, dir));
+      mkdirSync(`${dest}${sep}${dir}`);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     made.add(dir);
   };
   for (const f of files) {
-    make(dirname(f));
-    linkSync(join(entry, f), join(dest, f));
+    const slash = f.lastIndexOf(sep);
+    if (slash > 0) make(f.slice(0, slash));
+    linkSync(`${entry}${sep}${f}`, `${dest}${sep}${f}`);
   }
 }
 

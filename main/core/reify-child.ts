@@ -15,14 +15,14 @@
 //    package folder whose bytes equal its store entry then becomes links to it.
 //
 // A failure is reported as JSON on fd 3; fd 4 is a lifeline that ends with the parent.
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Socket } from 'node:net';
 import type { NpmEngine } from './npm-engine-load';
 import { requireBundle } from './code-cache';
 import { PackumentPrefetch, type PacoteLike } from './packument-prefetch';
-import { entryName, linkEntry, packageFiles, relink, sameFiles, seal, shareable, tempEntry, unshare } from './package-store';
+import { addEntryFromTarball, binFiles, entryName, linkEntry, packageFiles, relink, sameFiles, seal, shareable, tempEntry, unshare } from './package-store';
 
 export interface ReifyInput {
   /** dist/npm-engine.cjs: Arborist, pacote and friends in one file. */
@@ -45,6 +45,10 @@ export interface StoreStats {
   linked: number;
   /** Packages that keep their own files (install code, bytes that differ from the tarball). */
   own: number;
+  /** The tree was the plan itself, laid out from the store without Arborist (planned-tree.ts, store-layout.ts). */
+  withoutArborist?: boolean;
+  /** Why a planned tree still needed Arborist (planned-tree.ts, store-layout.ts), when there was a plan. */
+  arboristBecause?: string;
 }
 
 export type ReifyPhase = { phase: 'seeded'; count: number } | { phase: 'storing' };
@@ -96,11 +100,6 @@ function readJson(file: string): Record<string, any> | null {
   } catch {
     return null;
   }
-}
-
-/** The files a package's bins point at, relative to its folder. */
-function binFiles(pkg: Record<string, any>, normalizeBin: (p: object) => { bin?: Record<string, string> }): string[] {
-  return Object.values(normalizeBin({ ...pkg }).bin ?? {}).map((b) => normalize(b));
 }
 
 export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void = () => {}): Promise<StoreStats> {
@@ -227,24 +226,9 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
       stats.stored++;
       return true;
     }
-    try {
-      // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
-      await pacote.extract(e.resolved!, tmp, { ...input.options, integrity: e.integrity, resolved: e.resolved });
-    } catch {
-      // The install is complete without the store: this package keeps its own files, and the next install tries again.
-      rmSync(tmp, { recursive: true, force: true });
-      return false;
-    }
-    const files = shareable(tmp) ? packageFiles(tmp) : null;
-    const pkg = readJson(join(tmp, 'package.json'));
-    const bins = pkg ? binFiles(pkg, normalizeBin) : [];
-    // bin-links rewrites a CRLF shebang line in place: such a bin differs from its tarball, so it is not shared.
-    if (!files || !pkg || bins.some((b) => !files.includes(b) || crlfShebang(join(tmp, b)))) {
-      rmSync(tmp, { recursive: true, force: true });
-      return false;
-    }
-    seal(tmp, files, bins);
-    renameSync(tmp, entry);
+    // From the tarball in npm's cache, checked against its integrity by pacote: never from the staging folder, where code may have run.
+    // A package that can't be had or shared keeps its own files: the install is complete without the store, and the next one tries again.
+    if (!(await addEntryFromTarball(store, name, (dest) => pacote.extract(e.resolved!, dest, { ...input.options, integrity: e.integrity, resolved: e.resolved }), normalizeBin))) return false;
     stats.stored++;
     stats.reread++;
     return true;
@@ -279,21 +263,6 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     utimesSync(lockFile, now, now);
   }
   return stats;
-}
-
-/** Does this file start with a `#!` line ending in CRLF? bin-links' own test (lib/fix-bin.js): the first 2048 bytes. */
-function crlfShebang(file: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(2048);
-    readSync(fd, buf, 0, 2048, 0);
-    return buf[0] === 0x23 && buf[1] === 0x21 && /^#![^\n]+\r\n/.test(buf.toString());
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** A file's identity and size: a file replaced or rewritten since has another. */
