@@ -21,7 +21,9 @@ import { formatBytes } from '../shared/format';
 import { storeDir } from './package-store';
 import { bundleFile, npmEngineFile, npmFetch } from './npm-engine-load';
 import { codeCacheDir } from './code-cache';
-import { lockFromPrevious, registryResolver } from './previous-lock';
+import { lockFromPrevious, registryResolver, type Lockfile } from './previous-lock';
+import { declineRoot, planTree } from './planned-tree';
+import { layoutPlanned } from './store-layout';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
@@ -93,8 +95,10 @@ export async function installVersion(ctx: Context, spec: string, opts: InstallOp
     return { package: packageName, version: spec, dir: paths.version(spec), alreadyInstalled: true, previous, pruned };
   }
 
-  // Started now, the dependency installer is ready by the time the package has downloaded.
-  const installer = DependencyInstaller.start();
+  // Started now, the dependency installer is ready by the time the package has downloaded. With a version
+  // installed, the next one may need no Arborist at all (planned-tree.ts): that is known once it is resolved.
+  const installer = new DependencyInstaller();
+  if (!previous) installer.warm();
   try {
     return await resolveAndInstall(ctx, spec, opts, previous, installer);
   } finally {
@@ -118,12 +122,13 @@ async function resolveAndInstall(ctx: Context, spec: string, opts: InstallOption
     const pruned = opts.activate === false ? [] : activate(ctx, resolved.version, previous, opts, progress);
     return { package: packageName, version: resolved.version, dir: paths.version(resolved.version), alreadyInstalled: true, previous, pruned };
   }
+  const plannedFrom = previous && previous !== resolved.version ? paths.version(previous) : null;
+  if (!plannedFrom || !mayPlanWithoutArborist(resolved.manifest, plannedFrom, dependencyOptions(registry))) installer.warm();
 
   const stage = join(paths.versions, `${resolved.version}.partial-${randomBytes(4).toString('hex')}`);
   try {
     await download(registry, resolved, stage, progress);
     progress({ step: 'installing-dependencies', version: resolved.version });
-    const plannedFrom = previous && previous !== resolved.version ? paths.version(previous) : null;
     const store = await installDependencies(installer, registry, packageName, stage, storeDir(paths), plannedFrom, (m) =>
       progress({
         step: 'installing-dependencies',
@@ -293,6 +298,7 @@ async function installDependencies(installer: DependencyInstaller, registry: Reg
   const shipped = existsSync(shrinkwrap) || existsSync(lock);
   const options = dependencyOptions(registry);
   let addedLock = false;
+  let declined: string | null = null;
   try {
     if (pkg.devDependencies) {
       delete pkg.devDependencies;
@@ -305,11 +311,18 @@ async function installDependencies(installer: DependencyInstaller, registry: Reg
       // A lockfile the version ships decides its tree; without one, the tree installed now is the plan (previous-lock.ts).
       const planned = lockFromPrevious(previousDir, pkg, registryResolver(options));
       if (planned) {
+        const laid = await layOutWithoutArborist(planned, options, dir, store, onChild);
+        if ('stats' in laid) {
+          installer.cancel();
+          return laid.stats;
+        }
+        declined = laid.declined;
         writeFileSync(lock, JSON.stringify(planned));
         addedLock = true;
       }
     }
-    return await installer.run(options, dir, store, onChild);
+    const stats = await installer.run(options, dir, store, onChild);
+    return declined ? { ...stats, arboristBecause: declined } : stats;
   } catch (e) {
     redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
@@ -329,6 +342,42 @@ async function installDependencies(installer: DependencyInstaller, registry: Reg
 }
 
 /**
+ * Before the package is downloaded: may its dependencies be laid out without Arborist? A
+ * guess from the registry's manifest (the package.json decides, after the download), made
+ * to warm Arborist's process only when it will likely be needed.
+ */
+function mayPlanWithoutArborist(manifest: Record<string, unknown>, previousDir: string, options: Record<string, unknown>): boolean {
+  if (process.platform === 'win32' || manifest._hasShrinkwrap) return false;
+  const { devDependencies: _dev, ...pkg } = manifest;
+  return declineRoot(pkg, options) === null && existsSync(join(previousDir, 'node_modules', '.package-lock.json'));
+}
+
+/**
+ * The next version's tree worked out from the plan and laid out from the store, with no
+ * Arborist and no second process (planned-tree.ts, store-layout.ts); or why not, and then
+ * Arborist installs. Nothing is laid out in the staging folder unless it all can be. No
+ * store on Windows (package-store.ts), so no layout from it either.
+ */
+async function layOutWithoutArborist(plan: Lockfile, options: Record<string, unknown>, stage: string, store: string, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<{ stats: StoreStats } | { declined: string }> {
+  if (process.platform === 'win32') return { declined: 'no package store on Windows' };
+  const { pacote, normalizeBin } = npmFetch();
+  // Arborist's own call for a manifest (build-ideal-tree.js #fetchManifest), with the options it would have.
+  const fetchManifest = async (name: string, spec: string) => (await pacote.manifest(`${name}@${spec}`, { ...options, fullMetadata: true } as pacote.Options)) as unknown as Record<string, unknown>;
+  const planned = await planTree(plan, fetchManifest, options);
+  if ('declined' in planned) return planned;
+  const laid = await layoutPlanned({
+    stage,
+    store,
+    tree: planned.tree,
+    extract: (e, dest) => pacote.extract(String(e.resolved), dest, { ...options, integrity: e.integrity, resolved: e.resolved } as pacote.Options),
+    normalizeBin,
+    onProgress: (packages) => onChild({ packages }),
+  });
+  if ('stats' in laid) onChild({ phase: 'seeded', count: laid.stats.seeded + laid.stats.linked });
+  return laid;
+}
+
+/**
  * Arborist in a child process (reify-child.ts) whose environment is the services' allowlist.
  * Dependencies' install scripts run as npm runs them, but @npmcli/run-script hands them
  * `{ ...process.env }` of whoever runs Arborist: in the CLI or the supervisor that holds
@@ -336,51 +385,52 @@ async function installDependencies(installer: DependencyInstaller, registry: Reg
  * options (credentials keyed per registry included) travel on stdin, never in the
  * environment or the command line, which other local users can read.
  *
- * The child is started before it is needed, when an install begins: its Node and npm's
- * engine load while the runtime package is resolved and downloaded, and then it waits for
- * its input. Cancelled (nothing to install after all, or a failure first), it exits.
+ * The child is started before it is needed (`warm`), when an install begins or, beside an
+ * installed version, once the next is resolved and likely to need it: its Node and npm's
+ * engine load while the runtime package is downloaded, and then it waits for its input.
+ * Cancelled (nothing to install after all, or a failure first), it exits.
  */
 export class DependencyInstaller {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
+  private child: ChildProcess | null = null;
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }> | null = null;
   private stderr = '';
   private used = false;
 
-  static start(): DependencyInstaller {
-    return new DependencyInstaller();
-  }
-
-  private constructor() {
+  /** Starts the child now, so that its Node and npm's engine load while other work goes on. */
+  warm(): void {
+    if (this.child || this.used) return;
     const node = nodeCommand();
-    this.child = spawn(node.command, [reifyChildScript(), npmEngineFile(), codeCacheDir() ?? 'off'], {
+    const child = spawn(node.command, [reifyChildScript(), npmEngineFile(), codeCacheDir() ?? 'off'], {
       env: { ...scrubbedEnv(process.env), ...node.env },
       // fd 4 is a lifeline, never written: it closes when we die (even by SIGKILL), and the child
       // then stops rather than go on writing into a staging folder the next install sweeps.
       stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
+    this.child = child;
     // Read (nothing ever comes) so that the child's exit ends it and 'close' can fire.
-    this.child.stdio[4]!.on('data', () => {}).on('error', () => {});
+    child.stdio[4]!.on('data', () => {}).on('error', () => {});
     // A child that died at once (run reports its exit) must not crash us with EPIPE.
-    this.child.stdin!.on('error', () => {});
-    this.child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
+    child.stdin!.on('error', () => {});
+    child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
     this.exited = new Promise((resolve) => {
-      this.child.once('error', (error) => resolve({ code: null, signal: null, error }));
-      this.child.once('close', (code, signal) => resolve({ code, signal }));
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
     });
   }
 
-  /** Not needed after all: the child reads an empty input and exits. */
+  /** Not needed after all: a child already started reads an empty input and exits. */
   cancel(): void {
     if (this.used) return;
     this.used = true;
-    this.child.stdin!.end();
+    this.child?.stdin!.end();
   }
 
   async run(options: Record<string, unknown>, dir: string, store: string | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats> {
     if (this.used) throw new Error('a DependencyInstaller runs once');
+    this.warm();
     this.used = true;
-    const child = this.child;
+    const child = this.child!;
     // Beside the staging folder, who writes into it: a later install that finds this child
     // alive (its parent was killed before the lifeline ended it) stops it before sweeping.
     const writer = writerRecordOf(dir);
@@ -404,7 +454,7 @@ export class DependencyInstaller {
     );
     const input: ReifyInput = { engine: npmEngineFile(), options: { ...options, path: dir, audit: false, fund: false }, store };
     child.stdin!.end(JSON.stringify(input));
-    const exit = await this.exited;
+    const exit = await this.exited!;
     rmSync(writer, { force: true });
     if (exit.error) throw exit.error;
     if (exit.code === 0 && stats) return stats;

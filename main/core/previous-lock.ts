@@ -19,7 +19,7 @@ export interface Lockfile {
   packages: Record<string, LockEntry>;
 }
 
-interface LockEntry {
+export interface LockEntry {
   name?: string;
   version?: string;
   resolved?: string;
