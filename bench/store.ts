@@ -13,6 +13,7 @@ import { buildRuntimePackage } from '../test/helpers/fixtures';
 import { dependencyClosure, inParallel, interleavedRounds, readPkg, timedRun } from './install';
 import { benchWorld } from './proc';
 import { median, type Table } from './table';
+import type { StoreStats } from '../main/core/reify-child';
 
 export const title = 'Store: next version beside the current one vs npm and pnpm';
 
@@ -78,7 +79,7 @@ export async function run(): Promise<Table[]> {
     // `cp -a`, which keeps hard links, so each run starts from a home exactly like it.
     const template = join(world.tmp, 'home-template');
     await timedRun('animactl runtime install (template)', process.execPath, [CLI, 'runtime', 'install', '--version', CURRENT], { env: animactlEnv(template) });
-    let stats: Record<string, number> | undefined;
+    let stats: StoreStats | undefined;
 
     const animactlNext = async (): Promise<number> => {
       const home = join(world.tmp, `home-${++n}`);
@@ -150,7 +151,9 @@ export async function run(): Promise<Table[]> {
         `${published + 2} packages published from this checkout's node_modules to a local verdaccio.`,
       `next: \`animactl runtime install --version ${NEXT}\` in a home holding ${CURRENT} (a \`cp -a\` copy of one prepared home, hard links kept); ` +
         `planned from ${CURRENT}'s installed tree (its node_modules/.package-lock.json as the lockfile: only the dependency that changed is asked of the registry); ` +
-        `the store had ${stats?.seeded ?? '?'} of its packages (linked before Arborist ran), ${stats?.stored ?? '?'} entered the store, ${stats?.own ?? '?'} kept their own files.`,
+        (stats?.withoutArborist
+          ? `the plan settled the whole tree, so it was laid out from the store without Arborist (main/core/planned-tree.ts): ${stats.seeded} packages from the store, ${stats.stored} entered it.`
+          : `Arborist installed it${stats?.arboristBecause ? ` (${stats.arboristBecause})` : ''}: the store had ${stats?.seeded ?? '?'} of its packages (linked before Arborist ran), ${stats?.stored ?? '?'} entered the store, ${stats?.own ?? '?'} kept their own files.`),
       `first: the same install into an empty home (nothing to plan from, so every packument is asked for, as npm does, but up to 15 at a time where npm asks for a package's dependencies one after another; nothing in the store: every package unpacked by Arborist and made into a store entry of its own files, no install code having run and no bin rewritten).`,
       `npm: \`npm install --omit=dev ${RUNTIME}@${NEXT}\` into a fresh folder; pnpm: \`${PNPM} install --prod\` of a package.json depending on it, fresh folder, no lockfile, its store and metadata cache (under the sandboxed HOME) warm.`,
       'All warm: one npm cache for animactl, one for npm, one store and cache for pnpm, each filled by an untimed warm-up run. Wall time of the whole process; runs interleaved in a rotated order.',

@@ -22,7 +22,7 @@ import { storeDir } from './package-store';
 import { bundleFile, npmEngineFile, npmFetch } from './npm-engine-load';
 import { codeCacheDir } from './code-cache';
 import { lockFromPrevious, registryResolver, type Lockfile } from './previous-lock';
-import { declineRoot, planTree } from './planned-tree';
+import { declineRoot, planTree, type FetchManifest, type PlanResult } from './planned-tree';
 import { layoutPlanned } from './store-layout';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
@@ -123,13 +123,15 @@ async function resolveAndInstall(ctx: Context, spec: string, opts: InstallOption
     return { package: packageName, version: resolved.version, dir: paths.version(resolved.version), alreadyInstalled: true, previous, pruned };
   }
   const plannedFrom = previous && previous !== resolved.version ? paths.version(previous) : null;
-  if (!plannedFrom || !mayPlanWithoutArborist(resolved.manifest, plannedFrom, dependencyOptions(registry))) installer.warm();
+  // The plan can be worked out from the registry's manifest while the package downloads; the package.json decides after.
+  const early = plannedFrom ? startPlan(resolved.manifest, plannedFrom, dependencyOptions(registry)) : null;
+  if (!early) installer.warm();
 
   const stage = join(paths.versions, `${resolved.version}.partial-${randomBytes(4).toString('hex')}`);
   try {
     await download(registry, resolved, stage, progress);
     progress({ step: 'installing-dependencies', version: resolved.version });
-    const store = await installDependencies(installer, registry, packageName, stage, storeDir(paths), plannedFrom, (m) =>
+    const store = await installDependencies(installer, registry, packageName, stage, storeDir(paths), plannedFrom, early, (m) =>
       progress({
         step: 'installing-dependencies',
         version: resolved.version,
@@ -282,7 +284,7 @@ async function download(registry: RegistryTarget, r: ResolvedVersion, stage: str
  * holds is linked rather than unpacked again, and what it lacks is added to it
  * (reify-child.ts, package-store.ts).
  */
-async function installDependencies(installer: DependencyInstaller, registry: RegistryTarget, packageName: string, dir: string, store: string, previousDir: string | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats | null> {
+async function installDependencies(installer: DependencyInstaller, registry: RegistryTarget, packageName: string, dir: string, store: string, previousDir: string | null, early: EarlyPlan | null, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<StoreStats | null> {
   const pkgFile = join(dir, 'package.json');
   const original = readFileSync(pkgFile);
   const pkg = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
@@ -311,7 +313,7 @@ async function installDependencies(installer: DependencyInstaller, registry: Reg
       // A lockfile the version ships decides its tree; without one, the tree installed now is the plan (previous-lock.ts).
       const planned = lockFromPrevious(previousDir, pkg, registryResolver(options));
       if (planned) {
-        const laid = await layOutWithoutArborist(planned, options, dir, store, onChild);
+        const laid = await layOutWithoutArborist(pkg, planned, early, options, dir, store, onChild);
         if ('stats' in laid) {
           installer.cancel();
           return laid.stats;
@@ -341,15 +343,33 @@ async function installDependencies(installer: DependencyInstaller, registry: Reg
   }
 }
 
+/** A plan worked out from the registry's manifest while the package downloads (planned-tree.ts). */
+interface EarlyPlan {
+  plan: Lockfile;
+  result: Promise<PlanResult>;
+}
+
+/** Arborist's own call for a manifest (build-ideal-tree.js #fetchManifest), with the options it would have. */
+function manifestFetcher(options: Record<string, unknown>): FetchManifest {
+  const { pacote } = npmFetch();
+  return async (name, spec) => (await pacote.manifest(`${name}@${spec}`, { ...options, fullMetadata: true } as pacote.Options)) as unknown as Record<string, unknown>;
+}
+
 /**
- * Before the package is downloaded: may its dependencies be laid out without Arborist? A
- * guess from the registry's manifest (the package.json decides, after the download), made
- * to warm Arborist's process only when it will likely be needed.
+ * Before the package is downloaded: the plan from the registry's manifest (which npm made
+ * from the package.json at publish), so that a changed dependency is asked of the registry
+ * while the tarball comes. Null when it can't apply (then Arborist's process is warmed now).
  */
-function mayPlanWithoutArborist(manifest: Record<string, unknown>, previousDir: string, options: Record<string, unknown>): boolean {
-  if (process.platform === 'win32' || manifest._hasShrinkwrap) return false;
+function startPlan(manifest: Record<string, unknown>, previousDir: string, options: Record<string, unknown>): EarlyPlan | null {
+  if (process.platform === 'win32' || manifest._hasShrinkwrap) return null;
   const { devDependencies: _dev, ...pkg } = manifest;
-  return declineRoot(pkg, options) === null && existsSync(join(previousDir, 'node_modules', '.package-lock.json'));
+  if (declineRoot(pkg, options) !== null) return null;
+  const plan = lockFromPrevious(previousDir, pkg, registryResolver(options));
+  if (!plan) return null;
+  const result = planTree(plan, manifestFetcher(options), options);
+  // Its errors count only if it is used (layOutWithoutArborist awaits it then).
+  result.catch(() => {});
+  return { plan, result };
 }
 
 /**
@@ -358,13 +378,14 @@ function mayPlanWithoutArborist(manifest: Record<string, unknown>, previousDir: 
  * Arborist installs. Nothing is laid out in the staging folder unless it all can be. No
  * store on Windows (package-store.ts), so no layout from it either.
  */
-async function layOutWithoutArborist(plan: Lockfile, options: Record<string, unknown>, stage: string, store: string, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<{ stats: StoreStats } | { declined: string }> {
+async function layOutWithoutArborist(pkg: Record<string, unknown>, plan: Lockfile, early: EarlyPlan | null, options: Record<string, unknown>, stage: string, store: string, onChild: (m: Exclude<ChildMessage, { stats: unknown } | { error: unknown }>) => void): Promise<{ stats: StoreStats } | { declined: string }> {
   if (process.platform === 'win32') return { declined: 'no package store on Windows' };
-  const { pacote, normalizeBin } = npmFetch();
-  // Arborist's own call for a manifest (build-ideal-tree.js #fetchManifest), with the options it would have.
-  const fetchManifest = async (name: string, spec: string) => (await pacote.manifest(`${name}@${spec}`, { ...options, fullMetadata: true } as pacote.Options)) as unknown as Record<string, unknown>;
-  const planned = await planTree(plan, fetchManifest, options);
+  // The package.json, not the manifest, has the last word on the root (scripts, overrides: the plan's root holds neither).
+  const rootDecline = declineRoot(pkg, options);
+  if (rootDecline) return { declined: rootDecline };
+  const planned = early && JSON.stringify(early.plan.packages['']) === JSON.stringify(plan.packages['']) ? await early.result : await planTree(plan, manifestFetcher(options), options);
   if ('declined' in planned) return planned;
+  const { pacote, normalizeBin } = npmFetch();
   const laid = await layoutPlanned({
     stage,
     store,

@@ -86,7 +86,8 @@ export async function planTree(plan: Lockfile, fetchManifest: FetchManifest, opt
 
   // The root's dependencies the tree doesn't satisfy: Arborist resolves each and puts it at the top, in the place of what was there.
   const rootEdges = edgesOf(root);
-  for (const e of rootEdges) if (!rangeOf(e.spec)) return { declined: `${e.name}@${e.spec} is not a registry range` };
+  // A reason names packages and versions, never a spec that isn't a range: a git or tarball URL may carry credentials, and the reason is recorded.
+  for (const e of rootEdges) if (!rangeOf(e.spec)) return { declined: `the root's ${e.name} is not a registry range` };
   const changed = rootEdges.filter((e) => !satisfied(packages, '', e));
   for (const { name } of changed) {
     // Arborist would move the old one's nested packages under the new one and dedupe copies of the name deeper down.
@@ -112,7 +113,7 @@ export async function planTree(plan: Lockfile, fetchManifest: FetchManifest, opt
     const out: Array<[string, EdgeType]> = [];
     for (const e of edgesAt(loc)) {
       const range = rangeOf(e.spec);
-      if (!range) return { declined: `${loc || 'the root'} asks for ${e.name}@${e.spec}, not a registry range` };
+      if (!range) return { declined: `${loc || 'the root'} asks for ${e.name} by something not a registry range` };
       const to = resolve(packages, loc, e.name);
       if (!to) {
         if (e.type === 'peerOptional') continue;

@@ -57,13 +57,14 @@ export async function layoutPlanned(input: LayoutInput): Promise<LayoutResult> {
   }
   const missing = [...new Set(locs.filter((loc) => !existsSync(join(store, names.get(loc)!))).map((loc) => names.get(loc)!))];
   const fresh = new Set<string>();
-  const byName = new Map(locs.map((loc) => [names.get(loc)!, tree.packages[loc]]));
+  const byName = new Map(locs.map((loc) => [names.get(loc)!, { loc, entry: tree.packages[loc] }]));
   let failed: string | null = null;
   await Promise.all(Array.from({ length: Math.min(8, missing.length) }, async () => {
     for (let name = missing.shift(); name && !failed; name = missing.shift()) {
-      const e = byName.get(name)!;
-      if (await addEntryFromTarball(store, name, (dest) => input.extract(e, dest), input.normalizeBin)) fresh.add(name);
-      else failed = `${String(e.resolved)} could not be added to the store`;
+      const { loc, entry } = byName.get(name)!;
+      if (await addEntryFromTarball(store, name, (dest) => input.extract(entry, dest), input.normalizeBin)) fresh.add(name);
+      // The location, not the tarball URL: a registry may put credentials in it, and the reason is recorded.
+      else failed = `${loc}@${String(entry.version)} could not be added to the store`;
     }
   }));
   if (failed) return { declined: failed };

@@ -3,7 +3,7 @@
 // the dependency flags it computes; planned-layout.test.ts checks the trees it does work
 // out against Arborist's own, on a real registry.
 import { describe, expect, it } from 'vitest';
-import { planTree } from '../../main/core/planned-tree';
+import { declineRoot, planTree } from '../../main/core/planned-tree';
 import type { LockEntry, Lockfile } from '../../main/core/previous-lock';
 
 const I = (n: number) => `sha512-${Buffer.alloc(64, n).toString('base64')}`;
@@ -86,5 +86,16 @@ describe('planTree', () => {
     expect(await planTree(plan, async () => manifest('a', '2.0.0', 2, { dependencies: { brand: '1.0.0' } }))).toEqual({ declined: expect.stringMatching(/brand@1\.0\.0, which the tree lacks/) });
     expect(await planTree(plan, async () => manifest('a', '2.0.0', 2, { peerDependencies: { p: '1' } }))).toEqual({ declined: expect.stringMatching(/peerDependencies/) });
     expect(await planTree(plan, async () => manifest('evil', '2.0.0', 2))).toEqual({ declined: expect.stringMatching(/answered evil for a/) });
+  });
+});
+
+describe('declineRoot', () => {
+  it('reads what only the package.json has: scripts Arborist runs when the tree changes, overrides, bundled dependencies', () => {
+    expect(declineRoot({ dependencies: { a: '1' } }, {})).toBeNull();
+    expect(declineRoot({ dependencies: { a: '1' }, scripts: { dependencies: 'node x.js' } }, {})).toMatch(/"dependencies" script/);
+    expect(declineRoot({ dependencies: { a: '1' }, scripts: { start: 'node web.js', postinstall: 'node x.js' } }, {})).toBeNull();
+    expect(declineRoot({ dependencies: { a: '1' }, overrides: { b: '2' } }, {})).toMatch(/overrides/);
+    expect(declineRoot({ dependencies: { a: '1' }, bundleDependencies: ['a'] }, {})).toMatch(/bundleDependencies/);
+    expect(declineRoot({ dependencies: { a: '1' } }, { legacyPeerDeps: true })).toMatch(/legacyPeerDeps/);
   });
 });
