@@ -87,6 +87,45 @@ const nodeModulesPaths = {
     });
   },
 };
+// What pacote requires at load but uses only for specs we rarely meet (git, folders, local
+// tarballs) or options we don't set (sigstore's attestation checks) is required on first use
+// instead: loading it cost every command that talks to a registry ~25 ms. A proxy stands in for
+// the module until then: `new`, calls, property reads and instanceof reach the real one.
+// The lines are matched exactly: a pacote that changed them fails the build here, not later.
+const LAZY = {
+  'pacote/lib/fetcher.js': ["const GitFetcher = require('./git.js')", "const FileFetcher = require('./file.js')", "const DirFetcher = require('./dir.js')"],
+  'pacote/lib/index.js': ["const GitFetcher = require('./git.js')", "const FileFetcher = require('./file.js')", "const DirFetcher = require('./dir.js')"],
+  'pacote/lib/registry.js': ["const sigstore = require('sigstore')"],
+};
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pacote[\\/]lib[\\/](fetcher|index|registry)\.js$/ }, async (args) => {
+      const key = Object.keys(LAZY).find((k) => args.path.split(sep).join('/').endsWith(`node_modules/${k}`));
+      if (!key) return undefined;
+      let source = readFileSync(args.path, 'utf8');
+      for (const line of LAZY[key]) {
+        if (!source.includes(line)) throw new Error(`build: ${key} no longer has "${line}": update LAZY in scripts/build.mjs`);
+        const [, name, mod] = /^const (\w+) = require\(('[^']+')\)$/.exec(line);
+        source = source.replace(line, `const ${name} = __animaLazy(() => require(${mod}))`);
+      }
+      return { contents: source, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+const lazyBanner = [
+  'const __animaLazy = (load) => {',
+  '  let m;',
+  '  const real = () => (m ??= load());',
+  '  return new Proxy(function () {}, {',
+  '    construct: (_, args) => Reflect.construct(real(), args),',
+  '    apply: (_, self, args) => Reflect.apply(real(), self, args),',
+  '    get: (_, k) => real()[k],',
+  '    has: (_, k) => k in real(),',
+  '    getPrototypeOf: () => Object.getPrototypeOf(real()),',
+  '  });',
+  '};',
+].join('\n');
 if (existsSync(join(root, 'main/core/npm-engine.ts'))) {
   await emit({
     ...common,
@@ -97,8 +136,8 @@ if (existsSync(join(root, 'main/core/npm-engine.ts'))) {
     outExtension: { '.js': '.cjs' },
     platform: 'node',
     format: 'cjs',
-    banner: { js: 'const __animaBundleDir = __dirname;' },
-    plugins: [nodeModulesPaths],
+    banner: { js: `const __animaBundleDir = __dirname;\n${lazyBanner}` },
+    plugins: [lazyRequires, nodeModulesPaths],
     // require.resolve('node-gyp/bin/node-gyp.js') is meant to run where the file is: it does.
     logOverride: { 'require-resolve-not-external': 'silent' },
   });
