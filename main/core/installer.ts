@@ -383,7 +383,13 @@ async function layOutWithoutArborist(pkg: Record<string, unknown>, plan: Lockfil
   // The package.json, not the manifest, has the last word on the root (scripts, overrides: the plan's root holds neither).
   const rootDecline = declineRoot(pkg, options);
   if (rootDecline) return { declined: rootDecline };
-  const planned = early && JSON.stringify(early.plan.packages['']) === JSON.stringify(plan.packages['']) ? await early.result : await planTree(plan, manifestFetcher(options), options);
+  let planned: PlanResult;
+  try {
+    planned = early && JSON.stringify(early.plan.packages['']) === JSON.stringify(plan.packages['']) ? await early.result : await planTree(plan, manifestFetcher(options), options);
+  } catch (e) {
+    // A changed dependency the registry didn't give (a blip, a 404): Arborist asks again, and reports what stays wrong as always.
+    return { declined: `a changed dependency could not be resolved (${errorCode(e) ?? 'error'})` };
+  }
   if ('declined' in planned) return planned;
   const { pacote, normalizeBin } = npmFetch();
   const laid = await layoutPlanned({

@@ -44,8 +44,13 @@ const OPTION_DECLINES: Array<[string, (v: unknown) => boolean]> = [
   ['before', (v) => !!v],
   ['legacyPeerDeps', (v) => !!v],
   ['engineStrict', (v) => !!v],
+  ['force', (v) => !!v],
   ['installStrategy', (v) => v !== undefined && v !== 'hoisted'],
   ['replaceRegistryHost', (v) => v !== undefined && v !== 'npmjs'],
+  // package-lock=false: Arborist ignores the plan and resolves afresh.
+  ['packageLock', (v) => v === false],
+  ['binLinks', (v) => v === false],
+  ['omitLockfileRegistryResolved', (v) => !!v],
 ];
 
 /**
@@ -121,7 +126,8 @@ export async function planTree(plan: Lockfile, fetchManifest: FetchManifest, opt
       }
       if (!satisfies(packages[to].version as string, range)) return { declined: `${loc || 'the root'} needs ${e.name}@${e.spec}; the tree has ${packages[to].version} at ${to}` };
       out.push([to, e.type]);
-      if (!reached.has(to)) {
+      // calc-dep-flags: an optional peer edge alone keeps nothing in the tree (Arborist prunes what only such edges reach).
+      if (e.type !== 'peerOptional' && !reached.has(to)) {
         reached.add(to);
         queue.push(to);
       }
@@ -140,6 +146,8 @@ export async function planTree(plan: Lockfile, fetchManifest: FetchManifest, opt
     for (const flag of ['dev', 'optional', 'devOptional', 'peer', 'extraneous']) delete entry[flag];
     if (!notPeer.has(loc)) entry.peer = true;
     if (!notOptional.has(loc)) entry.optional = true;
+    // An optional package whose engines Node doesn't meet is left out by Arborist (build-ideal-tree's #checkEngineAndPlatform).
+    if (entry.optional && isPresent(entry.engines)) return { declined: `${loc} is optional and has engines` };
     // Flags that move mean the graph changed in a way this module doesn't model with certainty: Arborist decides.
     const before = plan.packages[loc];
     if (before && (!!before.peer !== !!entry.peer || !!before.optional !== !!entry.optional || before.dev || before.devOptional)) return { declined: `the dependency flags of ${loc} change` };
@@ -170,17 +178,27 @@ function declineManifest(name: string, m: Record<string, unknown>): string | nul
   if (typeof m._resolved !== 'string' || typeof m._integrity !== 'string' || !/(^|\s)sha512-/.test(m._integrity)) return `${id} has no tarball or sha512 integrity`;
   const scripts = (m.scripts ?? {}) as Record<string, unknown>;
   if (m.hasInstallScript || m.gypfile || INSTALL_SCRIPTS.some((s) => scripts[s])) return `${id} has install scripts`;
+  // Its own shrinkwrap decides its dependencies, nested under it (build-ideal-tree skips them).
+  if (m._hasShrinkwrap) return `${id} has a shrinkwrap`;
   for (const f of ['optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies', 'os', 'cpu', 'libc', 'acceptDependencies'] as const) if (isPresent(m[f])) return `${id} has ${f}`;
   if (m.deprecated !== undefined && typeof m.deprecated !== 'string') return `${id} has a malformed deprecation`;
   return null;
 }
 
-/** A lockfile entry for a package resolved from the registry, with the fields Arborist's metaFromNode records. */
+// Arborist's shrinkwrap.js pkgMetaKeys: what metaFromNode copies from a package's manifest.
+const PKG_META_KEYS = ['version', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'optionalDependencies', 'bundleDependencies', 'acceptDependencies', 'funding', 'engines', 'os', 'cpu', 'libc', '_integrity', 'license', '_hasShrinkwrap', 'hasInstallScript', 'bin', 'deprecated', 'workspaces'];
+
+/** A lockfile entry for a package resolved from the registry, as Arborist's metaFromNode makes it (keys are ordered when written). */
 function entryOf(m: Record<string, unknown>): LockEntry {
-  const entry: LockEntry = { version: m.version as string, resolved: m._resolved as string, integrity: m._integrity as string };
-  const license = m.license && typeof m.license === 'object' && (m.license as { type?: unknown }).type ? (m.license as { type: unknown }).type : m.license;
-  if (isPresent(license)) entry.license = license;
-  for (const key of ['dependencies', 'funding', 'engines', 'bin', 'deprecated'] as const) if (isPresent(m[key])) entry[key] = m[key];
+  const entry: LockEntry = {};
+  for (const key of PKG_META_KEYS) {
+    let v = m[key];
+    // Only a license's type, not the whole object; empty objects and falsy values are left out.
+    if (key === 'license' && v && typeof v === 'object' && (v as { type?: unknown }).type) v = (v as { type: unknown }).type;
+    if (isPresent(v)) entry[key.replace(/^_/, '')] = v;
+  }
+  entry.resolved = m._resolved as string;
+  entry.integrity = m._integrity as string;
   return entry;
 }
 

@@ -17,7 +17,7 @@
 // A failure is reported as JSON on fd 3; fd 4 is a lifeline that ends with the parent.
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
 import { Socket } from 'node:net';
 import type { NpmEngine } from './npm-engine-load';
 import { requireBundle } from './code-cache';
@@ -59,6 +59,7 @@ export type ChildMessage = ReifyPhase | { packages: { done: number; total: numbe
 // The parts of Arborist's Node this uses.
 interface ArbNode {
   location: string;
+  depth: number;
   path: string;
   parent: ArbNode | null;
   isLink: boolean;
@@ -137,7 +138,10 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
   mkdirSync(store, { recursive: true });
 
   const seeded = new Map<string, ArbNode>();
-  const nodes = [...ideal.inventory.values()].sort((a, b) => a.location.split('/').length - b.location.split('/').length);
+  // Arborist's own order (rebuild.js sortNodes: depth, then path): parents before what is nested in them, and of two
+  // packages with one bin name, the one bin-links would give it to first.
+  const collator = new Intl.Collator('en');
+  const nodes = [...ideal.inventory.values()].sort((a, b) => a.depth - b.depth || collator.compare(a.path, b.path));
   for (const node of nodes) {
     if (!node.parent || node.isLink || node.inBundle) continue;
     // A folder the hidden lockfile doesn't list makes Arborist distrust it all: seed a nested package only inside a seeded one.
@@ -152,7 +156,8 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     linkEntry(entry, files, node.path);
     const targets = Object.values(normalizeBin({ ...node.package }).bin ?? {}) as string[];
     node.binPaths.forEach((link, i) => {
-      if (!targets[i]) return;
+      // bin-links links nothing for a file the package lacks.
+      if (!targets[i] || !files.includes(normalize(targets[i]))) return;
       mkdirSync(dirname(link), { recursive: true });
       try {
         symlinkSync(relative(dirname(link), join(node.path, targets[i])), link);

@@ -13,7 +13,7 @@
 //
 // No install code runs: the plan holds none (planned-tree.ts declines it).
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { LockEntry } from './previous-lock';
 import type { PlannedTree } from './planned-tree';
 import type { StoreStats } from './reify-child';
@@ -79,9 +79,10 @@ export async function layoutPlanned(input: LayoutInput): Promise<LayoutResult> {
     placed.push({ loc, entry, files, pkg });
   }
 
-  // 2. folders, parents before the packages nested in them.
+  // 2. folders, parents before the packages nested in them: Arborist's order (rebuild.js sortNodes: depth, then path), which
+  // also decides which of two packages with one bin name gets it.
   const total = placed.length;
-  placed.sort((a, b) => a.loc.split('/').length - b.loc.split('/').length);
+  placed.sort((a, b) => depthOf(a.loc) - depthOf(b.loc) || collator.compare(a.loc, b.loc));
   for (const [i, p] of placed.entries()) {
     linkEntry(p.entry, p.files, join(stage, p.loc));
     if (fresh.has(names.get(p.loc)!)) stats.linked++;
@@ -90,11 +91,14 @@ export async function layoutPlanned(input: LayoutInput): Promise<LayoutResult> {
   }
   stats.stored = fresh.size;
 
-  // 3. bins: in the node_modules that holds the package; two packages with one bin name: the first keeps it.
+  // 3. bins, as bin-links links them: in the node_modules that holds the package, none for a file the package lacks, and
+  // of two packages with one bin name, the first in that order keeps it.
   for (const p of placed) {
     const bins = input.normalizeBin({ ...p.pkg }).bin ?? {};
     const binDir = join(stage, p.loc.slice(0, p.loc.lastIndexOf('node_modules/') + 'node_modules'.length), '.bin');
+    const files = new Set(p.files.map((f) => f.split(sep).join('/')));
     for (const [name, target] of Object.entries(bins)) {
+      if (!files.has(target)) continue;
       mkdirSync(binDir, { recursive: true });
       try {
         symlinkSync(relative(binDir, join(stage, p.loc, target)), join(binDir, name));
@@ -107,7 +111,7 @@ export async function layoutPlanned(input: LayoutInput): Promise<LayoutResult> {
   // 4. npm's record of the tree, last.
   // As Arborist writes it for a staging folder: no name or version of the root, which lives elsewhere.
   const lock = { lockfileVersion: 3, requires: true, packages: tree.packages };
-  writeFileSync(join(stage, 'node_modules', '.package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  writeFileSync(join(stage, 'node_modules', '.package-lock.json'), lockfileJson(lock));
   input.onProgress?.({ done: total, total });
   return { stats };
 }
@@ -122,4 +126,35 @@ function readJson(file: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+const collator = new Intl.Collator('en');
+
+/** A package's depth in the tree, as Arborist's Node counts it: 1 at the top, one more for each node_modules it is nested in. */
+function depthOf(loc: string): number {
+  return loc.split('node_modules/').length - 1;
+}
+
+// Arborist's shrinkwrap.js swKeyOrder: these keys first, at every level, in this order.
+const LOCK_KEY_ORDER = ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies'];
+
+/**
+ * A lockfile as Arborist writes it (json-stringify-nice with its key order): in every object,
+ * the preferred keys first, then the other plain values, then the objects, each group in
+ * 'en' order; two spaces; a final newline.
+ */
+export function lockfileJson(data: unknown): string {
+  const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  const rank = (k: string) => LOCK_KEY_ORDER.indexOf(k);
+  const compare = (a: string, b: string) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    if (ra >= 0 || rb >= 0) return ra < 0 ? 1 : rb < 0 ? -1 : ra - rb;
+    return collator.compare(a, b);
+  };
+  return `${JSON.stringify(data, (_key, value: unknown) => {
+    if (!isObj(value)) return value;
+    const entries = Object.entries(value).sort(([ak, av], [bk, bv]) => (isObj(av) === isObj(bv) ? compare(ak, bk) : isObj(av) ? 1 : -1));
+    return Object.fromEntries(entries);
+  }, 2)}\n`;
 }

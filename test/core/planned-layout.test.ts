@@ -28,9 +28,13 @@ async function publishPackage(name: string, version: string, extra: Record<strin
 }
 
 const S = '@anima-lay';
-// The tree has a nested package (leaf@1 under shared, since the root wants leaf@2), a bin, a peer
-// dependency and an optional one (both met), and a subtree only 1.0.0 uses.
+// The tree has a nested package (leaf@1 under shared, since the root wants leaf@2), bins (two
+// with one name), peer and optional dependencies (a package only a
+// peer edge reaches, one only an optional edge reaches: flagged so in npm's record), and a
+// subtree only 1.0.0 uses.
 const BASE = {
+  // Both have a bin named lay-dup: Arborist gives it to the first in its order (depth, then path), the scoped one.
+  'anima-lay-dup': '1.0.0',
   [`${S}/shared`]: '1.0.0',
   [`${S}/leaf`]: '2.0.0',
   [`${S}/kept`]: '^1.0.0',
@@ -54,12 +58,15 @@ beforeAll(async () => {
   world = await startWorld({ standard: false });
   await publishPackage(`${S}/leaf`, '1.0.0');
   await publishPackage(`${S}/leaf`, '2.0.0');
-  await publishPackage(`${S}/kept`, '1.0.0');
+  await publishPackage(`${S}/kept`, '1.0.0', { bin: { 'lay-dup': 'dup.js' } }, { 'dup.js': "#!/usr/bin/env node\nconsole.log('kept');\n" });
+  await publishPackage('anima-lay-dup', '1.0.0', { bin: { 'lay-dup': 'dup.js' } }, { 'dup.js': "#!/usr/bin/env node\nconsole.log('unscoped');\n" });
+  await publishPackage(`${S}/peer-only`, '1.0.0');
+  await publishPackage(`${S}/opt-only`, '1.0.0');
   await publishPackage(`${S}/shared`, '1.0.0', { bin: { 'lay-cli': 'cli.js' }, dependencies: { [`${S}/leaf`]: '^1.0.0' } }, {
     'cli.js': `#!/usr/bin/env node\nconsole.log(require('${S}/leaf'));\n`,
   });
-  await publishPackage(`${S}/peer-host`, '1.0.0', { peerDependencies: { [`${S}/kept`]: '^1.0.0' } });
-  await publishPackage(`${S}/opt-host`, '1.0.0', { optionalDependencies: { [`${S}/kept`]: '^1.0.0' } });
+  await publishPackage(`${S}/peer-host`, '1.0.0', { peerDependencies: { [`${S}/kept`]: '^1.0.0', [`${S}/peer-only`]: '^1.0.0' } });
+  await publishPackage(`${S}/opt-host`, '1.0.0', { optionalDependencies: { [`${S}/kept`]: '^1.0.0', [`${S}/opt-only`]: '1.0.0' } });
   await publishPackage(`${S}/changes`, '1.0.0');
   await publishPackage(`${S}/changes`, '2.0.0', { dependencies: { [`${S}/kept`]: '^1.0.0' } });
   await publishPackage(`${S}/changes`, '3.0.0');
@@ -136,12 +143,16 @@ describe('the next version without Arborist', () => {
     await world.cliOk(['runtime', 'install', '--version', '1.1.0'], { home, env: env('a') });
 
     const m = marker(home, '1.1.0');
-    expect(m.store).toMatchObject({ withoutArborist: true, seeded: 8, stored: 1, linked: 1, own: 0 });
+    expect(m.store).toMatchObject({ withoutArborist: true, seeded: 11, stored: 1, linked: 1, own: 0 });
     expect(m.store.arboristBecause).toBeUndefined();
     expect(packumentsAsked(from).filter((p) => p !== PKG)).toEqual([`${S}/changes`]);
     // The subtree only 1.0.0 used is gone; npm's record of the tree lists exactly what is on disk.
     const lock = JSON.parse(readFileSync(join(versionDir(home, '1.1.0'), 'node_modules', '.package-lock.json'), 'utf8'));
     expect(Object.keys(lock.packages).filter((l) => l.includes('only-v1'))).toEqual([]);
+    expect(lock.packages[`node_modules/${S}/peer-only`]).toMatchObject({ peer: true });
+    expect(lock.packages[`node_modules/${S}/opt-only`]).toMatchObject({ optional: true });
+    const bin = join(versionDir(home, '1.1.0'), 'node_modules', '.bin');
+    expect(readlinkSync(join(bin, 'lay-dup'))).toBe(`../${S}/kept/dup.js`);
     expect(existsSync(join(versionDir(home, '1.1.0'), 'node_modules', S, 'only-v1'))).toBe(false);
 
     expect(fingerprint(versionDir(home, '1.1.0'))).toEqual(await arboristTree('1.1.0'));
@@ -166,7 +177,7 @@ describe('the next version without Arborist', () => {
     expectRunnable(home, '1.2.0');
     // Planned from a tree Arborist built, the version after that is laid out without it again.
     await world.cliOk(['runtime', 'install', '--version', '1.4.0'], { home, env: env('b') });
-    expect(marker(home, '1.4.0').store).toMatchObject({ withoutArborist: true, seeded: 10, stored: 0 });
+    expect(marker(home, '1.4.0').store).toMatchObject({ withoutArborist: true, seeded: 13, stored: 0 });
     expectRunnable(home, '1.4.0');
   }, 120_000);
 

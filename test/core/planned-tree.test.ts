@@ -5,6 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { declineRoot, planTree } from '../../main/core/planned-tree';
 import type { LockEntry, Lockfile } from '../../main/core/previous-lock';
+import { lockfileJson } from '../../main/core/store-layout';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const I = (n: number) => `sha512-${Buffer.alloc(64, n).toString('base64')}`;
 const pkg = (version: string, n: number, more: Partial<LockEntry> = {}): LockEntry => ({ version, resolved: `https://r.example/x-${version}.tgz`, integrity: I(n), ...more });
@@ -97,5 +100,49 @@ describe('declineRoot', () => {
     expect(declineRoot({ dependencies: { a: '1' }, overrides: { b: '2' } }, {})).toMatch(/overrides/);
     expect(declineRoot({ dependencies: { a: '1' }, bundleDependencies: ['a'] }, {})).toMatch(/bundleDependencies/);
     expect(declineRoot({ dependencies: { a: '1' } }, { legacyPeerDeps: true })).toMatch(/legacyPeerDeps/);
+  });
+});
+
+describe('planTree, what Arborist decides that a plan alone would miss', () => {
+  it('drops a package only an optional peer edge reaches (Arborist prunes it as extraneous)', async () => {
+    const r = await planTree(
+      lock({ dependencies: { a: '1.0.0' } }, {
+        'node_modules/a': pkg('1.0.0', 1, { peerDependencies: { x: '^1.0.0' }, peerDependenciesMeta: { x: { optional: true } } }),
+        'node_modules/x': pkg('1.0.0', 2, { peer: true, optional: true }),
+      }),
+      noFetch,
+    );
+    if (!('tree' in r)) throw new Error(r.declined);
+    expect(Object.keys(r.tree.packages)).toEqual(['node_modules/a']);
+  });
+
+  it('declines an optional package with engines (Arborist leaves it out where Node doesn\'t meet them)', async () => {
+    const plan = lock({ dependencies: { o: '1.0.0' } }, { 'node_modules/o': pkg('1.0.0', 1, { optionalDependencies: { q: '^1' } }), 'node_modules/q': pkg('1.0.0', 2, { optional: true, engines: { node: '>=99' } }) });
+    expect(await planTree(plan, noFetch)).toEqual({ declined: expect.stringMatching(/optional and has engines/) });
+  });
+
+  it('declines the npm options under which Arborist ignores the plan, links no bins, records no tarball URL or forces', async () => {
+    const plan = lock({ dependencies: { a: '1.0.0' } }, { 'node_modules/a': pkg('1.0.0', 1) });
+    for (const options of [{ packageLock: false }, { binLinks: false }, { omitLockfileRegistryResolved: true }, { force: true }]) {
+      expect(await planTree(plan, noFetch, options), JSON.stringify(options)).toEqual({ declined: expect.stringMatching(Object.keys(options)[0]) });
+    }
+    expect(await planTree(plan, noFetch, { packageLock: true, binLinks: true, installStrategy: 'hoisted', replaceRegistryHost: 'npmjs' })).toHaveProperty('tree');
+  });
+
+  it('declines a changed dependency that ships a shrinkwrap; records a fetched one with the fields Arborist records', async () => {
+    const plan = lock({ dependencies: { a: '2.0.0' } }, { 'node_modules/a': pkg('1.0.0', 1) });
+    expect(await planTree(plan, async () => manifest('a', '2.0.0', 2, { _hasShrinkwrap: true }))).toEqual({ declined: expect.stringMatching(/shrinkwrap/) });
+    const r = await planTree(plan, async () => manifest('a', '2.0.0', 2, { bin: { a: 'cli.js' }, engines: { node: '>=18' }, funding: { url: 'https://f.example' }, deprecated: 'use b', license: { type: 'ISC' }, description: 'not recorded', scripts: { test: 'x' } }));
+    if (!('tree' in r)) throw new Error(r.declined);
+    expect(r.tree.packages['node_modules/a']).toEqual({ version: '2.0.0', resolved: 'https://r.example/a-2.0.0.tgz', integrity: I(2), bin: { a: 'cli.js' }, engines: { node: '>=18' }, funding: { url: 'https://f.example' }, deprecated: 'use b', license: 'ISC' });
+  });
+});
+
+describe('lockfileJson', () => {
+  it('writes a lockfile byte for byte as npm does, whatever order its keys come in (this checkout\'s own node_modules/.package-lock.json)', () => {
+    const text = readFileSync(join(__dirname, '..', '..', 'node_modules', '.package-lock.json'), 'utf8');
+    const reversed = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v);
+    expect(lockfileJson(JSON.parse(text))).toBe(text);
+    expect(lockfileJson(reversed(JSON.parse(text)))).toBe(text);
   });
 });
