@@ -349,10 +349,26 @@ interface EarlyPlan {
   result: Promise<PlanResult>;
 }
 
-/** Arborist's own call for a manifest (build-ideal-tree.js #fetchManifest), with the options it would have. */
+/**
+ * Arborist's own call for a manifest (build-ideal-tree.js #fetchManifest), with the options it
+ * would have. An exact version is read from the cached packument first, as the runtime's own
+ * is (`resolveExact`): a published version never changes, so only a packument cached before
+ * it was published needs the registry.
+ */
 function manifestFetcher(options: Record<string, unknown>): FetchManifest {
   const { pacote } = npmFetch();
-  return async (name, spec) => (await pacote.manifest(`${name}@${spec}`, { ...options, fullMetadata: true } as pacote.Options)) as unknown as Record<string, unknown>;
+  const fetch = async (name: string, spec: string, extra: Record<string, unknown> = {}) =>
+    (await pacote.manifest(`${name}@${spec}`, { ...options, fullMetadata: true, ...extra } as pacote.Options)) as unknown as Record<string, unknown>;
+  return async (name, spec) => {
+    if (semver.valid(spec) === spec) {
+      try {
+        return await fetch(name, spec, { preferOffline: true });
+      } catch (e) {
+        if (errorCode(e) !== 'ETARGET') throw e;
+      }
+    }
+    return fetch(name, spec);
+  };
 }
 
 /**
