@@ -177,6 +177,21 @@ export function rssKiB(pid: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/**
+ * Memory only this process holds (Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup),
+ * in KiB: what starting it costs the machine. Most of a Node process's RSS is the node
+ * binary's pages, shared with every other Node process (the runtime's services among them).
+ */
+export function privateKiB(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(text)?.[1] ?? NaN);
+    return field('Private_Clean') + field('Private_Dirty');
+  } catch {
+    return NaN;
+  }
+}
+
 /** Live processes whose environment mentions `needle` (e.g. a temp folder): what a bench might leave behind. */
 export function processesMentioning(needle: string): number[] {
   const found: number[] = [];

@@ -22,6 +22,7 @@ import {
   outage,
   POLL_MS,
   pidOf,
+  privateKiB,
   rssKiB,
   startDirect,
   startPoller,
@@ -161,6 +162,7 @@ export async function run(): Promise<Table[]> {
       marks.push({ t: performance.now(), ticks: procs.map((p) => cpuTicks(p.pid)) });
     }
     const rss = procs.map((p) => rssKiB(p.pid));
+    const own = procs.map((p) => privateKiB(p.pid));
     const s3 = JSON.parse((await cli('status A', a.home, a.env, ['status', '--json'])).stdout);
     if (s3.services.web.pid !== s2.services.web.pid || s3.services.agent.pid !== s2.services.agent.pid) throw new Error('bench: a service restarted during the idle measurement');
     await bare.stop();
@@ -170,7 +172,7 @@ export async function run(): Promise<Table[]> {
       const whole = pct(marks.at(-1)!.ticks[k] - marks[0].ticks[k], marks.at(-1)!.t - marks[0].t);
       const cpuMs = ((marks.at(-1)!.ticks[k] - marks[0].ticks[k]) / hz) * 1000;
       log(`idle ${p.label.split(' (')[0]}: ${samples.map((x) => x.toFixed(2)).join(' ')} % per window, ${Math.round(cpuMs)} ms CPU, ${(rss[k] / 1024).toFixed(1)} MiB`);
-      return { label: p.label, samples, extra: { [`CPU % over ${idleS} s`]: whole.toFixed(3), [`CPU time in ${idleS} s`]: `${Math.round(cpuMs)} ms`, 'RSS MiB at end': (rss[k] / 1024).toFixed(1) } };
+      return { label: p.label, samples, extra: { [`CPU % over ${idleS} s`]: whole.toFixed(3), [`CPU time in ${idleS} s`]: `${Math.round(cpuMs)} ms`, 'RSS MiB at end': (rss[k] / 1024).toFixed(1), 'private MiB': (own[k] / 1024).toFixed(1) } };
     });
 
     // ------------------------------------------------------------ teardown
@@ -218,8 +220,8 @@ export async function run(): Promise<Table[]> {
         decimals: 2,
         rows: idleRows,
         notes: [
-          `CPU = (utime + stime) from /proc/<pid>/stat over wall time, in % of one core (${hz} ticks/s, so one tick in a ${(windowMs / 1000).toFixed(1)} s window is ${(100 / hz / (windowMs / 1000)).toFixed(2)} %); median/min/max over ${WINDOWS} windows of ${(windowMs / 1000).toFixed(1)} s; the whole-period figure is the same ratio over all ${idleS} s. RSS = VmRSS from /proc/<pid>/status at the end.`,
-          `Supervisor A is measured after the status and restart runs above (it installed ${VERSION} on its first start, which loads pacote and Arborist into it; it has served ${statusRuns + 4 + rs.wall.length} CLI connections by then); supervisor B was started 12 s before the window (past a one-off 60-100 ms of CPU about 8 s after a supervisor starts, most likely V8's memory reducer) on a home where ${VERSION} was already installed and pinned, so (by the code: installer.ts and registry.ts import them on first use) it has not loaded them. No client connected, nothing queued; home B's web and agent run too (not shown). The periodic update check is out of the window (ANIMA_FIRST_UPDATE_CHECK_MS=600000, as in the tests); the supervisor's own timers are a 1 s idle check and a 30 s log rotation. BENCH_IDLE_S sets the period (default 60, 20 with BENCH_QUICK=1).`,
+          `CPU = (utime + stime) from /proc/<pid>/stat over wall time, in % of one core (${hz} ticks/s, so one tick in a ${(windowMs / 1000).toFixed(1)} s window is ${(100 / hz / (windowMs / 1000)).toFixed(2)} %); median/min/max over ${WINDOWS} windows of ${(windowMs / 1000).toFixed(1)} s; the whole-period figure is the same ratio over all ${idleS} s. RSS = VmRSS from /proc/<pid>/status at the end; private = Private_Clean + Private_Dirty from /proc/<pid>/smaps_rollup at the same moment: the memory only that process holds (the rest of its RSS is mostly the node binary's pages, shared by every Node process here, the services included).`,
+          `Supervisor A is measured after the status and restart runs above (it installed ${VERSION} on its first start, through its registry worker, a child that loads pacote and Arborist and has exited since; it has served ${statusRuns + 4 + rs.wall.length} CLI connections by then); supervisor B was started 12 s before the window (past a one-off 60-100 ms of CPU about 8 s after a supervisor starts, most likely V8's memory reducer) on a home where ${VERSION} was already installed and pinned, so it has never started a registry worker. No client connected, nothing queued; home B's web and agent run too (not shown). The periodic update check is out of the window (ANIMA_FIRST_UPDATE_CHECK_MS=600000, as in the tests); the supervisor's own timers are a 1 s idle check and a 30 s log rotation. BENCH_IDLE_S sets the period (default 60, 20 with BENCH_QUICK=1).`,
           load,
         ],
       },
