@@ -65,6 +65,7 @@ interface ArbNode {
   isLink: boolean;
   inBundle: boolean;
   integrity: string | null;
+  resolved: string | null;
   packageName: string;
   version: string;
   package: Record<string, any>;
@@ -103,6 +104,48 @@ function readJson(file: string): Record<string, any> | null {
   }
 }
 
+/**
+ * A lockfile entry with a version but neither integrity nor tarball (hand-written, as in a
+ * shrinkwrap a runtime ships, or left out by the tool that wrote it) can't be found in the
+ * store, whose entries are named by integrity: such a package would be unpacked again for
+ * every version and never shared. What the registry published under that exact version is
+ * immutable, so its integrity and tarball are read from the packument (npm's cache first;
+ * the registry when the cached copy lacks the version), which is what Arborist would fetch
+ * it by anyway; the files are then checked against that integrity, from the store or the
+ * registry. A lookup that fails leaves the entry as it was: Arborist then fetches it as it
+ * always did, and reports what is wrong.
+ */
+async function completeFromRegistry(ideal: ArbNode, pacote: PacoteLike, npa: NpmEngine['npa'], options: Record<string, unknown>): Promise<void> {
+  const byVersion = (n: ArbNode) => {
+    try {
+      return npa.resolve(n.packageName, n.version).type === 'version';
+    } catch {
+      return false;
+    }
+  };
+  const incomplete = [...ideal.inventory.values()].filter((n) => n.parent && !n.isLink && !n.inBundle && !n.integrity && !n.resolved && n.version && byVersion(n));
+  const manifest = async (node: ArbNode): Promise<Record<string, any> | null> => {
+    const spec = `${node.packageName}@${node.version}`;
+    try {
+      return await pacote.manifest(spec, { ...options, preferOffline: true });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ETARGET') return null;
+      return pacote.manifest(spec, options).catch(() => null);
+    }
+  };
+  const LOOKUPS_AT_ONCE = 15;
+  for (let i = 0; i < incomplete.length; i += LOOKUPS_AT_ONCE) {
+    const batch = incomplete.slice(i, i + LOOKUPS_AT_ONCE);
+    const found = await Promise.all(batch.map(manifest));
+    batch.forEach((node, k) => {
+      const m = found[k];
+      if (m?.version !== node.version || typeof m._integrity !== 'string' || typeof m._resolved !== 'string') return;
+      node.integrity = m._integrity;
+      node.resolved = m._resolved;
+    });
+  }
+}
+
 export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void = () => {}): Promise<StoreStats> {
   const { Arborist, Shrinkwrap, normalizeBin, pacote, npa, PackumentCache } = createRequire(__filename)(input.engine) as NpmEngine;
   const stage = input.options.path;
@@ -136,6 +179,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     return stats;
   }
   mkdirSync(store, { recursive: true });
+  await completeFromRegistry(ideal, pacote as unknown as PacoteLike, npa, { ...input.options, packumentCache: prefetch.cache });
 
   const seeded = new Map<string, ArbNode>();
   // Arborist's own order (rebuild.js sortNodes: depth, then path): parents before what is nested in them, and of two

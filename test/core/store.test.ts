@@ -57,6 +57,8 @@ beforeAll(async () => {
   // A bin whose shebang line ends in CRLF (written on Windows): bin-links rewrites that line in place.
   await publishPackage('@anima-store/crlf-bin', '1.0.0', { bin: { 'crlf-cli': 'cli.js' } }, { 'cli.js': "#!/usr/bin/env node\r\nconsole.log('crlf');\r\n" });
   await world.publishRuntime({ name: '@anima-store/crlf-runtime', version: '1.0.0', moreDependencies: { ...DEPS['1.2.0'], '@anima-store/crlf-bin': '1.0.0' } });
+  // Runtimes that ship a hand-written shrinkwrap: it pins tiny-dep by version alone, with no integrity or tarball.
+  for (const version of ['1.0.0', '1.1.0']) await world.publishRuntime({ name: '@anima-store/locked-runtime', version });
   // A runtime whose web service never becomes healthy, sharing 1.0.0's packages: an upgrade to it rolls back.
   await world.publishRuntime({ name: PKG, version: '1.3.0', web: 'never-healthy', moreDependencies: DEPS['1.0.0'], shrinkwrap: false });
 });
@@ -182,6 +184,22 @@ describe('what enters the store', () => {
     expect(readFileSync(cli, 'latin1').split('\n')[0]).toBe('#!/usr/bin/env node');
     expect(lstatSync(cli).nlink).toBe(1);
     expect(execFileSync(join(dir, 'node_modules/.bin/crlf-cli'), { encoding: 'utf8' })).toBe('crlf\n');
+  });
+
+  it('a lockfile the version ships with no integrity for a package (written by hand) shares it all the same: its integrity is the registry\'s', async () => {
+    const home = world.newHome();
+    const locked = (v: string) => world.cliOk(['runtime', 'install', '--package', '@anima-store/locked-runtime', '--version', v], { home, env: { ...env, npm_config_cache: join(world.tmp, 'cache-locked') } });
+    const tiny = 'node_modules/@anima-fixtures/tiny-dep';
+    await locked('1.0.0');
+    expect(JSON.parse(readFileSync(join(versionDir(home, '1.0.0'), '.anima-install.json'), 'utf8')).store).toMatchObject({ seeded: 0, stored: 1, linked: 1 });
+    await locked('1.1.0');
+    expect(JSON.parse(readFileSync(join(versionDir(home, '1.1.0'), '.anima-install.json'), 'utf8')).store).toMatchObject({ seeded: 1, stored: 0 });
+    expect(shared(home, '1.0.0', '1.1.0', `${tiny}/index.js`)).toBe(true);
+    // npm's record of the tree names what the files were checked against.
+    const lock = JSON.parse(readFileSync(join(versionDir(home, '1.1.0'), 'node_modules/.package-lock.json'), 'utf8'));
+    expect(lock.packages[tiny]).toMatchObject({ version: '1.0.0', integrity: expect.stringMatching(/^sha512-/), resolved: `${world.registry.url}@anima-fixtures/tiny-dep/-/tiny-dep-1.0.0.tgz` });
+    const r = spawnSync(process.execPath, ['-e', "console.log(require('@anima-fixtures/tiny-dep').formatDuration(61000))"], { cwd: versionDir(home, '1.1.0'), encoding: 'utf8' });
+    expect(r.stdout.trim(), r.stderr).toBe('1m 1s');
   });
 
   it('a dependency whose tarball fails its integrity check installs nothing and adds nothing to the store', async () => {
