@@ -3,7 +3,7 @@ import { appendFileSync, rmSync } from 'node:fs';
 import { layout, resolveHome } from '../core/home';
 import { acquireLock, describeHolder, readLockHolder } from '../core/lock';
 import { ensureHomeDirs } from '../core/runtime-store';
-import { isAnimaError, messageOf } from '../core/errors';
+import { AnimaError, isAnimaError, messageOf } from '../core/errors';
 import { Supervisor } from './supervisor';
 import { startControlServer, type Handlers } from './control-server';
 import { PROTOCOL_VERSION, type Method } from '../shared/control-protocol';
@@ -24,6 +24,8 @@ import { rotateIfLarge, tailLines } from '../core/log-tail';
  * it is a service manager's child instead (`animactl service install`): see parseCommandLine.
  */
 const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade', 'upgrade-offered']);
+/** What a supervisor on its way out still answers: nothing that would start work. */
+const STAYS_ANSWERED = new Set<Method>(['hello', 'ping', 'status', 'logs']);
 const USAGE_EXIT = 2;
 
 /**
@@ -127,6 +129,23 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(code), 50).unref();
   };
 
+  /**
+   * Stop means everything, the supervisor included: it leaves once the answer is out, unless
+   * someone started something in the meantime. A client that connected after the answer
+   * (`animactl stop && animactl start`: the start's CLI may connect within that moment) is
+   * waited for first, so that its request is never answered by a supervisor on its way out;
+   * once such clients are gone, and nothing runs, it leaves.
+   */
+  const leaveAfterStop = () => {
+    const before = new Set(control.clients);
+    const decide = () => {
+      if (exiting || sup.busy || sup.running) return;
+      if ([...control.clients].some((c) => !before.has(c))) setTimeout(decide, 100).unref();
+      else exit(0, 'stopped by request');
+    };
+    setTimeout(decide, 100);
+  };
+
   const handlers: Handlers = {
     // The control server narrows a runtime's connection as it reads this request.
     hello: (params) => {
@@ -143,11 +162,7 @@ async function main(): Promise<void> {
     start: (params) => sup.start(params),
     stop: async (params) => {
       const outcome = await sup.stop(params);
-      // Stop means everything, the supervisor included; leave once the answer is out,
-      // unless another client has started something in the meantime.
-      setTimeout(() => {
-        if (!sup.busy && !sup.running) exit(0, 'stopped by request');
-      }, 100);
+      leaveAfterStop();
       return outcome;
     },
     restart: (params) => sup.restart(params),
@@ -178,7 +193,13 @@ async function main(): Promise<void> {
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
     ensurePrivateSocketDir(paths.socket, paths.run);
-    control = await startControlServer(paths.socket, handlers, (method) => (CHANGES_HOME.has(method) ? sup.whenRecovered() : undefined));
+    control = await startControlServer(paths.socket, handlers, (method) => {
+      // A client connected before the supervisor began to leave, asking now: its request would die with it.
+      if (exiting && !STAYS_ANSWERED.has(method)) {
+        throw new AnimaError('ESUPERVISOR_EXITING', `The supervisor for ${home} is exiting (it was stopped); "${method}" was not run`, { hint: 'Run the command again: it starts a new supervisor.' });
+      }
+      return CHANGES_HOME.has(method) ? sup.whenRecovered() : undefined;
+    });
   } catch (e) {
     // Clients see "exited while starting" and are pointed at this log: say here what went wrong.
     log(`cannot listen for clients on ${paths.socket}: ${messageOf(e)}`);

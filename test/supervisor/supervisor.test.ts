@@ -152,6 +152,28 @@ describe('supervisor', () => {
     expect(serviceProcesses(home).agent).toEqual([]);
   });
 
+  it('a client that connects as a stopped supervisor leaves is served, not cut short by its leaving (`animactl stop && animactl start`)', async () => {
+    const { home, port, env } = await world.supervisedHome();
+    await world.cliOk(['start', '--no-browser'], { home, env });
+    const run = join(home, 'run');
+    const stopper = await ControlClient.connect(join(run, 'control.sock'), 2000, run);
+    expect((await stopper.request('stop', {}, { timeoutMs: 30_000 })).ok).toBe(true);
+    // At once, as the next command connects; its request comes after the moment (100 ms) the supervisor would have left.
+    const next = await ControlClient.connect(join(run, 'control.sock'), 2000, run);
+    stopper.close();
+    await new Promise((r) => setTimeout(r, 400));
+    const started = await next.request('start', {}, { timeoutMs: 30_000 });
+    next.close();
+    expect(started, JSON.stringify(started)).toMatchObject({ ok: true });
+    const s = JSON.parse((await world.cli(['status', '--json'], { home, env })).stdout);
+    expect(s.services.web.state).toBe('running');
+    expect(s.services.agent.state).toBe('running');
+    expect((await http(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
+    // Stopped with no one else connected, it leaves.
+    await world.cliOk(['stop'], { home, env });
+    await waitFor(async () => JSON.parse((await world.cli(['status', '--json'], { home, env })).stdout).supervisor === null, { what: 'the stopped supervisor to exit' });
+  });
+
   it('never signals a stale pid file that points at an unrelated live process', async () => {
     const { home, env } = await world.supervisedHome();
     await world.cliOk(['runtime', 'install'], { home, env });

@@ -62,7 +62,9 @@ describe('prepared upgrades', () => {
 
   it('a user operation during a preparation goes first; what the preparation had staged goes, and it starts over after', async () => {
     // Held: the dependency lookup of 1.1.0's install, once its package has downloaded, so that
-    // the preparation is cut with a staging folder and its installer child in place.
+    // the preparation is cut with a staging folder and its installer child in place. The lookup
+    // reaches the registry only with an npm cache that lacks tiny-dep's packument: 1.0.0 is
+    // installed with one cache, then the supervisor starts again with an empty one, and prepares.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let nextDownloaded = false;
@@ -73,8 +75,13 @@ describe('prepared upgrades', () => {
       },
     });
     try {
-      const env = { ...CHECK_SOON, ANIMA_REGISTRY: proxy.url, npm_config_cache: join(world.tmp, 'cache-prepare-cut') };
-      const h: Supervised = await world.supervisedHome(env);
+      const first = { ANIMA_REGISTRY: proxy.url, npm_config_cache: join(world.tmp, 'cache-prepare-cut-1') };
+      const h: Supervised = await world.supervisedHome(first);
+      await startAt(world, h, '1.0.0', first);
+      const stopped = await world.cli(['stop'], { home: h.home, env: { ...h.env, ...first } });
+      expect(stopped.code, output(stopped)).toBe(0);
+      await waitFor(async () => (await status(world, h)).supervisor === null, { what: 'the stopped supervisor to exit' });
+      const env = { ...CHECK_SOON, ANIMA_REGISTRY: proxy.url, npm_config_cache: join(world.tmp, 'cache-prepare-cut-2') };
       await startAt(world, h, '1.0.0', env);
       const versions = join(h.home, 'runtime', 'versions');
       const staged = () => readdirSync(versions).filter((n) => n.startsWith('1.1.0.partial-') && !n.endsWith('.writer.json'));
