@@ -329,9 +329,13 @@ async function installDependencies(installer: DependencyInstaller, registry: Reg
     redactError(e);
     // A 404 here is about a dependency, not the runtime package: name the one that is missing.
     const missing = errorCode(e) === 'E404' ? ((e as { pkgid?: string }).pkgid ?? decodeURIComponent(/GET \S+\/(\S+?) /.exec(messageOf(e))?.[1] ?? '?')) : null;
+    // So is a version the registry lacks (npm-pick-manifest's ETARGET carries the package and what was wanted).
+    const target = errorCode(e) === 'ETARGET' ? (e as { name?: unknown; wanted?: unknown }) : null;
     const err = missing
       ? new AnimaError('EPACKAGE_NOT_FOUND', `its dependency ${missing} was not found on the registry ${registry.url}`, { hint: `The registry comes from ${registry.source}.`, details: { registry: registry.url, dependency: missing } })
-      : registryError(e, registry, packageName);
+      : target && typeof target.name === 'string'
+        ? new AnimaError('EVERSION_NOT_FOUND', `its dependency ${target.name} has no version matching "${String(target.wanted)}" on the registry ${registry.url}`, { hint: `The registry comes from ${registry.source}.`, details: { registry: registry.url, dependency: target.name, wanted: String(target.wanted) } })
+        : registryError(e, registry, packageName);
     throw new AnimaError('EDEPENDENCIES', `Installing the dependencies of ${pkg.name}@${pkg.version} failed: ${err.message}`, {
       hint: err.hint,
       details: { ...err.details, package: `${pkg.name}@${pkg.version}`, cause: messageOf(e) },

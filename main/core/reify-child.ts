@@ -59,6 +59,8 @@ export type ChildMessage = ReifyPhase | { packages: { done: number; total: numbe
 // The parts of Arborist's Node this uses.
 interface ArbNode {
   location: string;
+  name: string;
+  inert: boolean;
   depth: number;
   path: string;
   parent: ArbNode | null;
@@ -91,8 +93,10 @@ interface LockEntry {
 const say = (line: ChildMessage) => writeSync(3, `${JSON.stringify(line)}\n`);
 
 const report = (e: unknown): never => {
-  const { message, code, pkgid, statusCode, type, errno } = (e ?? {}) as Record<string, unknown>;
-  say({ error: { message: String(message), code, pkgid, statusCode, type, errno } });
+  const { message, code, pkgid, statusCode, type, errno, name, wanted } = (e ?? {}) as Record<string, unknown>;
+  // A version the registry lacks: npm-pick-manifest names the package and what was wanted.
+  const target = code === 'ETARGET' ? { name, wanted } : {};
+  say({ error: { message: String(message), code, pkgid, statusCode, type, errno, ...target } });
   process.exit(1);
 };
 
@@ -115,7 +119,7 @@ function readJson(file: string): Record<string, any> | null {
  * registry. A lookup that fails leaves the entry as it was: Arborist then fetches it as it
  * always did, and reports what is wrong.
  */
-async function completeFromRegistry(ideal: ArbNode, pacote: PacoteLike, npa: NpmEngine['npa'], options: Record<string, unknown>): Promise<void> {
+async function completeFromRegistry(ideal: ArbNode, pacote: PacoteLike, npa: NpmEngine['npa'], options: Record<string, unknown>, freshCache: () => unknown): Promise<void> {
   const byVersion = (n: ArbNode) => {
     try {
       return npa.resolve(n.packageName, n.version).type === 'version';
@@ -123,14 +127,20 @@ async function completeFromRegistry(ideal: ArbNode, pacote: PacoteLike, npa: Npm
       return false;
     }
   };
-  const incomplete = [...ideal.inventory.values()].filter((n) => n.parent && !n.isLink && !n.inBundle && !n.integrity && !n.resolved && n.version && byVersion(n));
+  // Only what will be unpacked (not dev, not an optional package this platform skips), and no alias: its
+  // registry is chosen by the alias's name where Arborist reads a tarball URL.
+  const incomplete = [...ideal.inventory.values()].filter(
+    (n) => n.parent && !n.isLink && !n.inBundle && !n.dev && !n.inert && n.name === n.packageName && !n.integrity && !n.resolved && n.version && byVersion(n),
+  );
   const manifest = async (node: ArbNode): Promise<Record<string, any> | null> => {
     const spec = `${node.packageName}@${node.version}`;
+    // Packument caches of their own: a cached copy that lacks the version must not be what
+    // the second lookup, or Arborist's own (its cache is another), reads again from memory.
     try {
-      return await pacote.manifest(spec, { ...options, preferOffline: true });
+      return await pacote.manifest(spec, { ...options, packumentCache: freshCache(), preferOffline: true });
     } catch (e) {
       if ((e as { code?: string }).code !== 'ETARGET') return null;
-      return pacote.manifest(spec, options).catch(() => null);
+      return pacote.manifest(spec, { ...options, packumentCache: freshCache(), preferOnline: true }).catch(() => null);
     }
   };
   const LOOKUPS_AT_ONCE = 15;
@@ -179,7 +189,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     return stats;
   }
   mkdirSync(store, { recursive: true });
-  await completeFromRegistry(ideal, pacote as unknown as PacoteLike, npa, { ...input.options, packumentCache: prefetch.cache });
+  await completeFromRegistry(ideal, pacote as unknown as PacoteLike, npa, input.options, () => new PackumentCache());
 
   const seeded = new Map<string, ArbNode>();
   // Arborist's own order (rebuild.js sortNodes: depth, then path): parents before what is nested in them, and of two

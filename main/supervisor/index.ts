@@ -25,7 +25,9 @@ import { rotateIfLarge, tailLines } from '../core/log-tail';
  */
 const CHANGES_HOME = new Set<Method>(['start', 'stop', 'restart', 'upgrade', 'upgrade-offered']);
 /** What a supervisor on its way out still answers: nothing that would start work. */
-const STAYS_ANSWERED = new Set<Method>(['hello', 'ping', 'status', 'logs']);
+const STAYS_ANSWERED = new Set<Method>(['hello', 'ping', 'status', 'logs', 'shutdown']);
+/** How long a stopped supervisor waits, at most, for clients that connected after its answer to ask. */
+const STOP_NEWCOMERS_MAX_MS = 5000;
 const USAGE_EXIT = 2;
 
 /**
@@ -118,9 +120,13 @@ async function main(): Promise<void> {
   log(`started for ${home}${waited ? ' (took over)' : ''}${adopted.length ? `; adopted ${adopted.join(', ')}` : ''}`);
 
   let exiting = false;
+  let exitReason = '';
+  // How long after answering a stop the supervisor leaves (ANIMA_STOP_GRACE_MS: tests on a loaded machine widen it).
+  const stopGraceMs = Number(process.env.ANIMA_STOP_GRACE_MS) || 100;
   const exit = (code: number, why: string) => {
     if (exiting) return;
     exiting = true;
+    exitReason = why;
     log(`exiting: ${why}`);
     sup.dispose();
     control.server.close();
@@ -138,12 +144,14 @@ async function main(): Promise<void> {
    */
   const leaveAfterStop = () => {
     const before = new Set(control.clients);
+    // A command has asked by then; a window that subscribed meanwhile doesn't keep a stopped supervisor.
+    const waitAtMost = Date.now() + STOP_NEWCOMERS_MAX_MS;
     const decide = () => {
       if (exiting || sup.busy || sup.running) return;
-      if ([...control.clients].some((c) => !before.has(c))) setTimeout(decide, 100).unref();
+      if ([...control.clients].some((c) => !before.has(c)) && Date.now() < waitAtMost) setTimeout(decide, 100).unref();
       else exit(0, 'stopped by request');
     };
-    setTimeout(decide, 100);
+    setTimeout(decide, stopGraceMs);
   };
 
   const handlers: Handlers = {
@@ -196,7 +204,7 @@ async function main(): Promise<void> {
     control = await startControlServer(paths.socket, handlers, (method) => {
       // A client connected before the supervisor began to leave, asking now: its request would die with it.
       if (exiting && !STAYS_ANSWERED.has(method)) {
-        throw new AnimaError('ESUPERVISOR_EXITING', `The supervisor for ${home} is exiting (it was stopped); "${method}" was not run`, { hint: 'Run the command again: it starts a new supervisor.' });
+        throw new AnimaError('ESUPERVISOR_EXITING', `The supervisor for ${home} is exiting (${exitReason}); "${method}" was not run`, { hint: 'Run the command again: it starts a new supervisor.' });
       }
       return CHANGES_HOME.has(method) ? sup.whenRecovered() : undefined;
     });

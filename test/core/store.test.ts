@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CLI, startWorld, type World } from '../helpers/world';
+import { buildRuntimePackage } from '../helpers/fixtures';
 import { expectRunningVerified, output, startAt, type Supervised } from '../upgrade/lib';
 
 const PKG = '@anima-store/runtime';
@@ -200,6 +201,40 @@ describe('what enters the store', () => {
     expect(lock.packages[tiny]).toMatchObject({ version: '1.0.0', integrity: expect.stringMatching(/^sha512-/), resolved: `${world.registry.url}@anima-fixtures/tiny-dep/-/tiny-dep-1.0.0.tgz` });
     const r = spawnSync(process.execPath, ['-e', "console.log(require('@anima-fixtures/tiny-dep').formatDuration(61000))"], { cwd: versionDir(home, '1.1.0'), encoding: 'utf8' });
     expect(r.stdout.trim(), r.stderr).toBe('1m 1s');
+  });
+
+  it('…and a version published after npm\'s cache was filled is asked of the registry, not taken as missing', async () => {
+    const home = world.newHome();
+    const cache = join(world.tmp, 'cache-late');
+    const RT = '@anima-store/late-runtime';
+    /** A runtime shipping a hand-written shrinkwrap that pins @anima-store/late by version alone. */
+    const publishPinning = async (version: string, late: string) => {
+      const dir = buildRuntimePackage(join(world.tmp, 'pkgs-late'), { name: RT, version, moreDependencies: { '@anima-store/late': late }, shrinkwrap: false });
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      writeFileSync(join(dir, 'npm-shrinkwrap.json'), JSON.stringify({
+        name: RT, version, lockfileVersion: 3, requires: true,
+        packages: { '': { name: RT, version, dependencies: pkg.dependencies }, 'node_modules/@anima-fixtures/tiny-dep': { version: '1.0.0' }, 'node_modules/@anima-store/late': { version: late } },
+      }, null, 2));
+      await world.registry.publish(dir);
+    };
+    const installRt = (v: string) => world.cliOk(['runtime', 'install', '--package', RT, '--version', v], { home, env: { ...env, npm_config_cache: cache } });
+    await publishPackage('@anima-store/late', '1.0.0');
+    await publishPinning('1.0.0', '1.0.0');
+    await installRt('1.0.0');
+    // Published now: the packument in npm's cache doesn't list it.
+    await publishPackage('@anima-store/late', '1.1.0');
+    await publishPinning('1.1.0', '1.1.0');
+    await installRt('1.1.0');
+    const dir = versionDir(home, '1.1.0');
+    expect(JSON.parse(readFileSync(join(dir, 'node_modules/@anima-store/late/package.json'), 'utf8')).version).toBe('1.1.0');
+    expect(JSON.parse(readFileSync(join(dir, 'node_modules/.package-lock.json'), 'utf8')).packages['node_modules/@anima-store/late'].integrity).toMatch(/^sha512-/);
+    expect(shared(home, '1.0.0', '1.1.0', 'node_modules/@anima-fixtures/tiny-dep/index.js')).toBe(true);
+    // A version the registry never had: the error names the dependency and the version, and nothing is added.
+    await publishPinning('1.2.0', '9.9.9');
+    const r = await world.cli(['runtime', 'install', '--package', RT, '--version', '1.2.0'], { home, env: { ...env, npm_config_cache: cache } });
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toContain('its dependency @anima-store/late has no version matching "9.9.9"');
+    expect(readdirSync(join(home, 'runtime', 'versions')).sort()).toEqual(['1.0.0', '1.1.0']);
   });
 
   it('a dependency whose tarball fails its integrity check installs nothing and adds nothing to the store', async () => {

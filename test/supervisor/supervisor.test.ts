@@ -153,15 +153,16 @@ describe('supervisor', () => {
   });
 
   it('a client that connects as a stopped supervisor leaves is served, not cut short by its leaving (`animactl stop && animactl start`)', async () => {
-    const { home, port, env } = await world.supervisedHome();
+    // The moment to leave widened to 1 s, so that the next client surely connects within it on a loaded machine.
+    const { home, port, env } = await world.supervisedHome({ ANIMA_STOP_GRACE_MS: '1000' });
     await world.cliOk(['start', '--no-browser'], { home, env });
     const run = join(home, 'run');
     const stopper = await ControlClient.connect(join(run, 'control.sock'), 2000, run);
     expect((await stopper.request('stop', {}, { timeoutMs: 30_000 })).ok).toBe(true);
-    // At once, as the next command connects; its request comes after the moment (100 ms) the supervisor would have left.
+    // At once, as the next command connects; its request comes after the moment the supervisor would have left.
     const next = await ControlClient.connect(join(run, 'control.sock'), 2000, run);
     stopper.close();
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1500));
     const started = await next.request('start', {}, { timeoutMs: 30_000 });
     next.close();
     expect(started, JSON.stringify(started)).toMatchObject({ ok: true });
