@@ -24,6 +24,8 @@ import { codeCacheDir } from './code-cache';
 import { lockFromPrevious, registryResolver, type Lockfile } from './previous-lock';
 import { declineRoot, planTree, type FetchManifest, type PlanResult } from './planned-tree';
 import { layoutPlanned } from './store-layout';
+import { exactVersionManifest } from './exact-manifest';
+import type { PacoteLike } from './packument-prefetch';
 import type { ChildMessage, ReifyInput, StoreStats } from './reify-child';
 import {
   INSTALL_MARKER, currentVersion, discard, ensureHomeDirs, isInstalled, pruneVersions, sweepLeftovers, swapCurrent,
@@ -360,19 +362,9 @@ interface EarlyPlan {
  * it was published needs the registry.
  */
 function manifestFetcher(options: Record<string, unknown>): FetchManifest {
-  const { pacote } = npmFetch();
-  const fetch = async (name: string, spec: string, extra: Record<string, unknown> = {}) =>
-    (await pacote.manifest(`${name}@${spec}`, { ...options, fullMetadata: true, ...extra } as pacote.Options)) as unknown as Record<string, unknown>;
-  return async (name, spec) => {
-    if (semver.valid(spec) === spec) {
-      try {
-        return await fetch(name, spec, { preferOffline: true });
-      } catch (e) {
-        if (errorCode(e) !== 'ETARGET') throw e;
-      }
-    }
-    return fetch(name, spec);
-  };
+  const pacote = npmFetch().pacote as unknown as PacoteLike;
+  const full = { ...options, fullMetadata: true };
+  return (name, spec) => (semver.valid(spec) === spec ? exactVersionManifest(pacote, `${name}@${spec}`, full) : pacote.manifest(`${name}@${spec}`, full));
 }
 
 /**

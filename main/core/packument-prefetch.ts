@@ -4,7 +4,7 @@
 // after another, and fetches ahead only the next level's, at most (CPU cores - 1) at a time
 // (promise-call-limit's default, meant for CPU work): one at a time on a two-core machine.
 // With a warm cache every packument is still a round trip to revalidate it, so a tree of
-// 170 packages costs 170 round trips in a row. This keeps up to LIMIT of them in flight
+// 170 packages costs 170 round trips in a row. This keeps up to REGISTRY_REQUESTS_AT_ONCE of them in flight
 // instead: whenever Arborist has a package's manifest, the packuments of that package's
 // dependencies are fetched at once, by pacote, with the options Arborist used, into the
 // packument cache Arborist reads (its own; this adds only what is being fetched now).
@@ -26,8 +26,8 @@ export interface PackumentStore {
   delete(key: string): boolean;
 }
 
-// npm's own default for sockets per registry (@npmcli/agent): more would only queue there.
-const LIMIT = 15;
+/** Registry requests worth having in flight at once: npm's own default for sockets per registry (@npmcli/agent); more would only queue there. */
+export const REGISTRY_REQUESTS_AT_ONCE = 15;
 const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
 export class PackumentPrefetch {
@@ -128,12 +128,12 @@ export class PackumentPrefetch {
       settle(p);
     };
     this.waiting.set(key, begin);
-    if (this.running < LIMIT) begin();
+    if (this.running < REGISTRY_REQUESTS_AT_ONCE) begin();
   }
 
   private next(): void {
     for (const begin of this.waiting.values()) {
-      if (this.running >= LIMIT) return;
+      if (this.running >= REGISTRY_REQUESTS_AT_ONCE) return;
       begin();
     }
   }

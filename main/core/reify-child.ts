@@ -21,7 +21,8 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { Socket } from 'node:net';
 import type { NpmEngine } from './npm-engine-load';
 import { requireBundle } from './code-cache';
-import { PackumentPrefetch, type PacoteLike } from './packument-prefetch';
+import { PackumentPrefetch, REGISTRY_REQUESTS_AT_ONCE, type PacoteLike } from './packument-prefetch';
+import { exactVersionManifest } from './exact-manifest';
 import { addEntryFromTarball, binFiles, entryName, linkEntry, packageFiles, relink, sameFiles, seal, shareable, tempEntry, unshare } from './package-store';
 
 export interface ReifyInput {
@@ -119,7 +120,7 @@ function readJson(file: string): Record<string, any> | null {
  * registry. A lookup that fails leaves the entry as it was: Arborist then fetches it as it
  * always did, and reports what is wrong.
  */
-async function completeFromRegistry(ideal: ArbNode, pacote: PacoteLike, npa: NpmEngine['npa'], options: Record<string, unknown>, freshCache: () => unknown): Promise<void> {
+async function completeFromRegistry(ideal: ArbNode, pacote: PacoteLike, npa: NpmEngine['npa'], options: Record<string, unknown>): Promise<void> {
   const byVersion = (n: ArbNode) => {
     try {
       return npa.resolve(n.packageName, n.version).type === 'version';
@@ -132,20 +133,11 @@ async function completeFromRegistry(ideal: ArbNode, pacote: PacoteLike, npa: Npm
   const incomplete = [...ideal.inventory.values()].filter(
     (n) => n.parent && !n.isLink && !n.inBundle && !n.dev && !n.inert && n.name === n.packageName && !n.integrity && !n.resolved && n.version && byVersion(n),
   );
-  const manifest = async (node: ArbNode): Promise<Record<string, any> | null> => {
-    const spec = `${node.packageName}@${node.version}`;
-    // Packument caches of their own: a cached copy that lacks the version must not be what
-    // the second lookup, or Arborist's own (its cache is another), reads again from memory.
-    try {
-      return await pacote.manifest(spec, { ...options, packumentCache: freshCache(), preferOffline: true });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'ETARGET') return null;
-      return pacote.manifest(spec, { ...options, packumentCache: freshCache(), preferOnline: true }).catch(() => null);
-    }
-  };
-  const LOOKUPS_AT_ONCE = 15;
-  for (let i = 0; i < incomplete.length; i += LOOKUPS_AT_ONCE) {
-    const batch = incomplete.slice(i, i + LOOKUPS_AT_ONCE);
+  // Not through Arborist's packument cache (`options` are Arborist's input, which has none): a stale
+  // cached copy read here must not be what Arborist reads again.
+  const manifest = (node: ArbNode) => exactVersionManifest(pacote, `${node.packageName}@${node.version}`, options).catch(() => null);
+  for (let i = 0; i < incomplete.length; i += REGISTRY_REQUESTS_AT_ONCE) {
+    const batch = incomplete.slice(i, i + REGISTRY_REQUESTS_AT_ONCE);
     const found = await Promise.all(batch.map(manifest));
     batch.forEach((node, k) => {
       const m = found[k];
@@ -189,7 +181,7 @@ export async function reify(input: ReifyInput, tell: (m: ChildMessage) => void =
     return stats;
   }
   mkdirSync(store, { recursive: true });
-  await completeFromRegistry(ideal, pacote as unknown as PacoteLike, npa, input.options, () => new PackumentCache());
+  await completeFromRegistry(ideal, pacote as unknown as PacoteLike, npa, input.options);
 
   const seeded = new Map<string, ArbNode>();
   // Arborist's own order (rebuild.js sortNodes: depth, then path): parents before what is nested in them, and of two
