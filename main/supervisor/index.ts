@@ -119,14 +119,13 @@ async function main(): Promise<void> {
   const adopted = sup.recover();
   log(`started for ${home}${waited ? ' (took over)' : ''}${adopted.length ? `; adopted ${adopted.join(', ')}` : ''}`);
 
-  let exiting = false;
-  let exitReason = '';
+  /** Why the supervisor is leaving, once it is. */
+  let exiting: string | null = null;
   // How long after answering a stop the supervisor leaves (ANIMA_STOP_GRACE_MS: tests on a loaded machine widen it).
   const stopGraceMs = Number(process.env.ANIMA_STOP_GRACE_MS) || 100;
   const exit = (code: number, why: string) => {
     if (exiting) return;
-    exiting = true;
-    exitReason = why;
+    exiting = why;
     log(`exiting: ${why}`);
     sup.dispose();
     control.server.close();
@@ -204,7 +203,7 @@ async function main(): Promise<void> {
     control = await startControlServer(paths.socket, handlers, (method) => {
       // A client connected before the supervisor began to leave, asking now: its request would die with it.
       if (exiting && !STAYS_ANSWERED.has(method)) {
-        throw new AnimaError('ESUPERVISOR_EXITING', `The supervisor for ${home} is exiting (${exitReason}); "${method}" was not run`, { hint: 'Run the command again: it starts a new supervisor.' });
+        throw new AnimaError('ESUPERVISOR_EXITING', `The supervisor for ${home} is exiting (${exiting}); "${method}" was not run`, { hint: 'Run the command again: it starts a new supervisor.' });
       }
       return CHANGES_HOME.has(method) ? sup.whenRecovered() : undefined;
     });
