@@ -32,15 +32,15 @@ export interface ServicesOptions {
 /**
  * For a runtime whose agent keeps no status file (it is only recommended), how long the
  * agent must survive to count as started: pm2's min_uptime. Counted from the spawn, so it
- * includes Node's boot, which on a loaded machine (web booting beside it) took more than
- * the 300 ms this once was, and an agent that failed in its first moments was counted up.
- * An agent that writes its status file is counted up as soon as it does.
+ * includes Node's boot, which on a loaded machine, with web booting beside it, can take
+ * several hundred ms. An agent that writes its status file is counted up as soon as it does.
  */
 const AGENT_SURVIVAL_MS = 1000;
 
 /**
- * A home's two services together: start them side by side, and stop them with drain-and-resume (the agent first, waiting while it
- * brings each item to a quiescent point; then web).
+ * A home's two services together: start them side by side, and stop them with
+ * drain-and-resume (the agent first, waiting while it brings each item to a quiescent
+ * point; then web).
  */
 export class Services {
   readonly web: ManagedService;
