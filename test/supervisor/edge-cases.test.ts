@@ -10,7 +10,9 @@ import { serviceProcesses, startWorld, type World } from '../helpers/world';
 let world: World;
 beforeAll(async () => {
   world = await startWorld();
-  await world.publishRuntime({ name: '@anima-edge/agent-dies', version: '1.0.0', agent: 'crash-on-start' });
+  // Dies 500 ms after its boot, without a status file: a slow boot on a loaded machine, made
+  // certain. An agent counted up after a shorter survival would make start succeed.
+  await world.publishRuntime({ name: '@anima-edge/agent-dies', version: '1.0.0', agent: 'crash-on-start', extra: { crashAfterMs: 500 } });
   await world.publishRuntime({ name: '@anima-edge/bad-canary', version: '1.0.0' });
   await world.publishRuntime({ name: '@anima-edge/bad-canary', version: '1.1.0-canary.1', web: 'wrong-version' }, 'canary');
 });
